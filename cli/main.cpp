@@ -2,8 +2,11 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/command.h"
 #include "util/error.h"
@@ -20,21 +23,41 @@ void configure_logging(const std::string& level) {
   spdlog::set_level(parsed);
 }
 
+// docker accepts Go-style short flags with a value, such as `history -H=false`; CLI11 reads
+// "-H=false" as the value "=false", so rewrite those to the long form.
+std::vector<std::string> docker_style_arguments(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (auto& arg : args)
+    if (arg.rfind("-H=", 0) == 0) arg = "--human=" + arg.substr(3);
+  return args;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Writes to a closed pipe (`layerfs save | head`) must fail with EPIPE, not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"layerfs: daemonless, rootless container images"};
   app.name("layerfs");
   app.require_subcommand(1);
   app.set_version_flag("-v,--version", std::string("layerfs version ") + kVersion);
   layerfs::cli::GlobalOptions options;
   options.log_level = "warn";
-  app.add_option("--root", options.root, "Store directory (default $LAYERFS_ROOT, else XDG data dir)");
-  app.add_option("--log-level", options.log_level, "debug, info, warn, error")->capture_default_str();
+  app.add_option("--root", options.root,
+                 "Store directory (default $LAYERFS_ROOT, else XDG data dir)");
+  app.add_option("--log-level", options.log_level, "debug, info, warn, error")
+      ->capture_default_str();
 
+  layerfs::cli::register_image_commands(app, options);
+  layerfs::cli::register_layer_commands(app, options);
+  layerfs::cli::register_system_commands(app, options);
+  layerfs::cli::register_mount_commands(app, options);
 
   try {
-    app.parse(argc, argv);
+    auto args = docker_style_arguments(argc, argv);
+    std::vector<char*> pointers;
+    for (auto& arg : args) pointers.push_back(arg.data());
+    app.parse(static_cast<int>(pointers.size()), pointers.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

@@ -186,7 +186,8 @@ void AtomicFile::write(const void* data, size_t size) {
 void AtomicFile::commit() {
   if (::fsync(fd_) != 0) throw_errno("fsync " + tmp_path_);
   ::close(std::exchange(fd_, -1));
-  if (::rename(tmp_path_.c_str(), final_path_.c_str()) != 0) throw_errno("rename to " + final_path_);
+  if (::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
+    throw_errno("rename to " + final_path_);
   committed_ = true;
   fsync_dir(dirname_of(final_path_));
 }

@@ -99,12 +99,23 @@ std::string format_override_stat(const OverrideStat& st) {
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.mode & 07777));
   std::string out = std::to_string(st.uid) + ":" + std::to_string(st.gid) + ":" + mode;
   switch (st.type) {
-    case 0: break;
-    case S_IFREG: out += ":file"; break;
-    case S_IFDIR: out += ":dir"; break;
-    case S_IFLNK: out += ":symlink"; break;
-    case S_IFIFO: out += ":pipe"; break;
-    case S_IFSOCK: out += ":socket"; break;
+    case 0:
+      break;
+    case S_IFREG:
+      out += ":file";
+      break;
+    case S_IFDIR:
+      out += ":dir";
+      break;
+    case S_IFLNK:
+      out += ":symlink";
+      break;
+    case S_IFIFO:
+      out += ":pipe";
+      break;
+    case S_IFSOCK:
+      out += ":socket";
+      break;
     case S_IFBLK:
     case S_IFCHR:
       out += st.type == S_IFBLK ? ":block-" : ":char-";

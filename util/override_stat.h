@@ -18,9 +18,9 @@ inline constexpr const char* kOverrideStatXattr = "user.containers.override_stat
 struct OverrideStat {
   uid_t uid = 0;
   gid_t gid = 0;
-  mode_t mode = 0;         // permission bits incl. setuid/setgid/sticky (07777)
-  mode_t type = 0;         // S_IFREG, S_IFDIR, ... ; 0 when the value had no type field
-  dev_t rdev = 0;          // for S_IFBLK / S_IFCHR
+  mode_t mode = 0;  // permission bits incl. setuid/setgid/sticky (07777)
+  mode_t type = 0;  // S_IFREG, S_IFDIR, ... ; 0 when the value had no type field
+  dev_t rdev = 0;   // for S_IFBLK / S_IFCHR
 };
 
 std::optional<OverrideStat> parse_override_stat(std::string_view value);

@@ -1,0 +1,81 @@
+#include "fuse/attributes.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "fuse/path_fd.h"
+#include "util/override_stat.h"
+
+namespace layerfs::fuse {
+
+namespace {
+
+std::optional<OverrideStat> override_of(int fd) {
+  auto value = get_xattr(fd, kOverrideStatXattr);
+  if (!value) return std::nullopt;
+  return parse_override_stat(*value);
+}
+
+}  // namespace
+
+int presented_stat_fd(int fd, struct stat& out) {
+  struct stat native;
+  if (int err = stat_fd(fd, native)) return err;
+  // Symlinks cannot carry user xattrs: skip the lookup.
+  out = apply_override_stat(native, S_ISLNK(native.st_mode) ? std::nullopt : override_of(fd));
+  return 0;
+}
+
+int presented_stat(const Node& node, struct stat& out) {
+  if (int err = presented_stat_fd(node.top.fd.get(), out)) return err;
+  out.st_ino = node.ino;
+  if (node.is_merged_dir()) out.st_nlink = 1;
+  return 0;
+}
+
+int record_presented(int fd, const Presented& want) {
+  struct stat native;
+  if (int err = stat_fd(fd, native)) return err;
+  const mode_t type = want.mode & S_IFMT;
+  const mode_t perm = want.mode & 07777;
+  const bool symlink = S_ISLNK(native.st_mode);
+  auto existing = symlink ? std::nullopt : override_of(fd);
+  std::string path = proc_path(fd);
+
+  if (!running_rootless()) {
+    if ((native.st_uid != want.uid || native.st_gid != want.gid) &&
+        ::fchownat(fd, "", want.uid, want.gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
+      return errno;
+    // After the chown, which clears setuid/setgid bits.
+    if (!symlink && ::chmod(path.c_str(), perm) != 0) return errno;
+    if (!existing) return 0;
+    OverrideStat updated{want.uid, want.gid, perm, existing->type, existing->rdev};
+    return set_xattr(fd, kOverrideStatXattr, format_override_stat(updated));
+  }
+  if (symlink) return 0;
+  const mode_t owner_access = S_ISDIR(native.st_mode) ? 0700 : 0600;
+  const mode_t real = perm | owner_access;
+  if ((native.st_mode & 07777) != real && ::chmod(path.c_str(), real) != 0) return errno;
+  native.st_mode = (native.st_mode & S_IFMT) | real;
+  struct stat shown = apply_override_stat(native, std::nullopt);
+  const mode_t native_type = native.st_mode & S_IFMT;
+  bool needed = existing || shown.st_uid != want.uid || shown.st_gid != want.gid ||
+                (shown.st_mode & 07777) != perm || (type != 0 && type != native_type);
+  if (!needed) return 0;
+  OverrideStat updated{want.uid, want.gid, perm, type != 0 ? type : native_type, want.rdev};
+  return set_xattr(fd, kOverrideStatXattr, format_override_stat(updated));
+}
+
+Presented new_file_owner(uid_t uid, gid_t gid, mode_t mode, const struct stat& parent) {
+  Presented owner{uid, gid, mode, 0};
+  if (parent.st_mode & S_ISGID) {
+    owner.gid = parent.st_gid;
+    if (S_ISDIR(mode)) owner.mode |= S_ISGID;
+  }
+  return owner;
+}
+
+}  // namespace layerfs::fuse

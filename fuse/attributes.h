@@ -1,0 +1,37 @@
+// What the mount shows for a file: the backing file's stat with the recorded owner, mode and type
+// (user.containers.override_stat) applied, the stable inode number, and overlayfs's st_nlink of
+// 1 for merged directories. Also the other direction: recording owner and mode on an upper file,
+// natively as root, in the override xattr where the daemon cannot.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <optional>
+
+#include "fuse/node.h"
+
+namespace layerfs::fuse {
+
+// 0 or errno.
+int presented_stat(const Node& node, struct stat& out);
+// The image's view of a backing file given by an O_PATH fd. 0 or errno.
+int presented_stat_fd(int fd, struct stat& out);
+
+struct Presented {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t mode = 0;  // file type bits and permission bits as the mount shows them
+  dev_t rdev = 0;
+};
+
+// Makes an upper file (O_PATH fd) show `want`: chown/chmod as root; as a rootless daemon the real
+// mode keeps owner access (the daemon must go on reading and writing it) and whatever the real
+// file cannot express goes into the override xattr. Symlinks keep their native owner when
+// rootless (no xattrs on symlinks). 0 or errno.
+int record_presented(int fd, const Presented& want);
+
+// The owner and mode a new file gets: the caller's fsuid/fsgid, or the directory's group when the
+// directory is setgid (as the kernel does for native file systems).
+Presented new_file_owner(uid_t uid, gid_t gid, mode_t mode, const struct stat& parent);
+
+}  // namespace layerfs::fuse

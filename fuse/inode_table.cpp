@@ -1,0 +1,106 @@
+#include "fuse/inode_table.h"
+
+#include <vector>
+
+namespace layerfs::fuse {
+
+InodeTable::InodeTable(std::shared_ptr<Node> root) : root_(std::move(root)) {
+  root_->nlookup = 1;  // the kernel never forgets the root
+  root_->self = root_;
+}
+
+std::shared_ptr<Node> InodeTable::hold(Node& node) {
+  std::lock_guard lock(mutex_);
+  return node.self;
+}
+
+std::shared_ptr<Node> InodeTable::find_child(Node& parent, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = parent.children.find(name);
+  if (it == parent.children.end()) return nullptr;
+  Node* child = it->second;
+  child->nlookup++;
+  return child->self;
+}
+
+std::shared_ptr<Node> InodeTable::peek_child(Node& parent, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = parent.children.find(name);
+  return it == parent.children.end() ? nullptr : it->second->self;
+}
+
+std::vector<fuse_ino_t> InodeTable::aliases(uint64_t ino) {
+  std::lock_guard lock(mutex_);
+  std::vector<fuse_ino_t> ids;
+  auto [begin, end] = by_ino_.equal_range(ino);
+  for (auto it = begin; it != end; ++it) ids.push_back(reinterpret_cast<fuse_ino_t>(it->second));
+  return ids;
+}
+
+std::shared_ptr<Node> InodeTable::add_child(Node& parent, std::shared_ptr<Node> child) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = parent.children.emplace(child->name, child.get());
+  if (!inserted) {
+    it->second->nlookup++;
+    return it->second->self;
+  }
+  child->nlookup = 1;
+  child->self = child;
+  if (!child->is_dir()) by_ino_.emplace(child->ino, child.get());
+  return child;
+}
+
+void InodeTable::ref(Node& node) {
+  std::lock_guard lock(mutex_);
+  node.nlookup++;
+}
+
+void InodeTable::forget(Node& node, uint64_t count) {
+  std::shared_ptr<Node> last_reference;  // released after the lock
+  std::lock_guard lock(mutex_);
+  if (&node == root_.get()) return;
+  node.nlookup = count >= node.nlookup ? 0 : node.nlookup - count;
+  if (node.nlookup > 0) return;
+  detach_locked(node);
+  if (!node.is_dir()) {
+    auto [begin, end] = by_ino_.equal_range(node.ino);
+    for (auto it = begin; it != end; ++it) {
+      if (it->second == &node) {
+        by_ino_.erase(it);
+        break;
+      }
+    }
+  }
+  last_reference = std::move(node.self);
+}
+
+void InodeTable::detach(Node& node) {
+  std::lock_guard lock(mutex_);
+  detach_locked(node);
+}
+
+void InodeTable::detach_locked(Node& node) {
+  if (!node.parent) return;
+  auto& siblings = node.parent->children;
+  auto it = siblings.find(node.name);
+  if (it != siblings.end() && it->second == &node) siblings.erase(it);
+}
+
+void InodeTable::move(Node& node, std::shared_ptr<Node> new_parent, const std::string& new_name) {
+  std::lock_guard lock(mutex_);
+  detach_locked(node);
+  node.parent = std::move(new_parent);
+  node.name = new_name;
+  if (node.self) node.parent->children[new_name] = &node;
+}
+
+std::vector<std::shared_ptr<Node>> InodeTable::children_of(Node& parent) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Node>> result;
+  for (auto& [name, child] : parent.children) {
+    if (child->self) result.push_back(child->self);
+  }
+  return result;
+}
+
+}  // namespace layerfs::fuse

@@ -1,0 +1,96 @@
+#include "fuse/merged_dir.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <string_view>
+#include <unordered_set>
+
+#include "fuse/layer_search.h"
+#include "fuse/path_fd.h"
+#include "fuse/whiteout.h"
+#include "util/error.h"
+
+namespace layerfs::fuse {
+
+namespace {
+
+struct RawEntry {
+  ino64_t ino;
+  off64_t off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[];
+};
+
+mode_t mode_of_dtype(unsigned char type) { return DTTOIF(type); }
+
+// Calls visit(name, d_type, d_ino) for every entry of one directory layer.
+template <typename Visit>
+void for_each_entry(int dir_path_fd, Visit&& visit) {
+  UniqueFd dir(reopen_fd(dir_path_fd, O_RDONLY | O_DIRECTORY));
+  if (!dir) throw_errno("open directory");
+  alignas(8) char buffer[32768];
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, dir.get(), buffer, sizeof buffer);
+    if (n < 0) throw_errno("getdents");
+    if (n == 0) return;
+    for (long pos = 0; pos < n;) {
+      auto* entry = reinterpret_cast<RawEntry*>(buffer + pos);
+      pos += entry->reclen;
+      std::string_view name = entry->name;
+      if (name == "." || name == "..") continue;
+      unsigned char type = entry->type;
+      if (type == DT_UNKNOWN || type == DT_CHR) {
+        struct stat st;
+        if (::fstatat(dir_path_fd, entry->name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (is_whiteout_device(st))
+          type = DT_WHT;  // overlayfs whiteout
+        else
+          type = IFTODT(st.st_mode);
+      }
+      visit(name, type, entry->ino);
+    }
+  }
+}
+
+}  // namespace
+
+DirListing read_merged(const LayerStack& stack, const std::vector<const LayerEntry*>& dirs) {
+  DirListing listing;
+  std::unordered_set<std::string> decided;  // names shown or hidden by a layer above
+  std::vector<std::string> whiteouts;
+  for (const LayerEntry* dir : dirs) {
+    dev_t dev = stack.at(dir->layer).dev;
+    whiteouts.clear();
+    for_each_entry(dir->fd.get(), [&](std::string_view name, unsigned char type, ino64_t ino) {
+      if (type == DT_WHT) {
+        whiteouts.emplace_back(name);
+        return;
+      }
+      if (is_marker_name(name)) {
+        if (name != kOpaqueMarker) whiteouts.emplace_back(name.substr(kWhiteoutPrefix.size()));
+        return;
+      }
+      auto [it, inserted] = decided.emplace(name);
+      if (!inserted) return;
+      listing.push_back(
+          DirEntry{std::string(name), mode_of_dtype(type), stack.presented_ino(dev, ino)});
+    });
+    // A whiteout hides the name in the layers below its own.
+    for (auto& name : whiteouts) decided.insert(std::move(name));
+  }
+  return listing;
+}
+
+std::shared_ptr<const DirListing> merged_listing(const LayerStack& stack, Node& dir) {
+  std::lock_guard lock(dir.listing_mutex);
+  if (!dir.listing)
+    dir.listing = std::make_shared<const DirListing>(read_merged(stack, layers_of(dir)));
+  return dir.listing;
+}
+
+}  // namespace layerfs::fuse

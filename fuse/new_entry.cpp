@@ -1,0 +1,62 @@
+#include "fuse/new_entry.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fuse/attributes.h"
+#include "fuse/copy_up.h"
+#include "fuse/layer_search.h"
+#include "fuse/path_fd.h"
+#include "fuse/whiteout.h"
+
+namespace layerfs::fuse {
+
+void prepare_new_entry(UnionFs& fs, Node& dir, const std::string& name) {
+  if (is_marker_name(name)) throw_errno("create " + name, EINVAL);
+  if (!fs.layers.writable()) throw_errno("create " + name, EROFS);
+  Found existing;
+  int err = find_entry(fs.layers, layers_of(dir), name, existing);
+  if (err == 0) throw_errno("create " + name, EEXIST);
+  if (err != ENOENT) throw_errno("look up " + name, err);
+  copy_up(fs, dir);
+  fs.whiteouts.remove_whiteout(dir.top.fd.get(), name);
+}
+
+std::shared_ptr<Node> finish_new_entry(UnionFs& fs, fuse_req_t req, Node& dir,
+                                       const std::string& name, mode_t mode, dev_t rdev,
+                                       bool own_it) {
+  int dirfd = dir.top.fd.get();
+  Found found;
+  int err = 0;
+  found.top = LayerEntry{0, UniqueFd(open_path_at(dirfd, name))};
+  if (!found.top.fd) err = errno;
+  if (err == 0 && own_it) {
+    struct stat parent;
+    err = presented_stat_fd(dirfd, parent);
+    if (err == 0) {
+      const fuse_ctx* ctx = fuse_req_ctx(req);
+      Presented want = new_file_owner(ctx->uid, ctx->gid, mode, parent);
+      want.rdev = rdev;
+      err = record_presented(found.top.fd.get(), want);
+    }
+  }
+  if (err == 0 && S_ISDIR(mode) && exists_below_upper(fs.layers, dir, name))
+    err = fs.whiteouts.make_opaque(found.top.fd.get());
+  if (err == 0) err = stat_fd(found.top.fd.get(), found.st);
+  if (err != 0) {
+    ::unlinkat(dirfd, name.c_str(), S_ISDIR(mode) ? AT_REMOVEDIR : 0);
+    throw_errno("create " + name, err);
+  }
+  fs.invalidate_listing(dir);
+  return fs.table.add_child(dir, make_node(fs.layers, fs.table.hold(dir), name, std::move(found)));
+}
+
+void invalidate_aliases(UnionFs& fs, uint64_t ino, const Node* except) {
+  if (fs.session == nullptr) return;
+  for (fuse_ino_t id : fs.table.aliases(ino)) {
+    if (except != nullptr && id == fs.table.id_of(*except)) continue;
+    fuse_lowlevel_notify_inval_inode(fs.session, id, -1, 0);
+  }
+}
+
+}  // namespace layerfs::fuse

@@ -1,0 +1,20 @@
+#include "fuse/ops/ops.h"
+
+namespace layerfs::fuse::ops {
+
+void init(void* /*userdata*/, fuse_conn_info* conn) {
+  // Splice moves file data between the backing files and /dev/fuse without copying it through
+  // the daemon.
+  conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ);
+  // Symlink targets never change in place (a new target is a new symlink): let the kernel cache.
+  conn->want |= conn->capable & FUSE_CAP_CACHE_SYMLINKS;
+  // Access ACLs are enforced by the kernel from the system.posix_acl_* xattrs we pass through.
+  conn->want |= conn->capable & FUSE_CAP_POSIX_ACL;
+  // Lookups and readdir of different names in one directory may run in parallel.
+  conn->want |= conn->capable & FUSE_CAP_PARALLEL_DIROPS;
+  // Writes are cached by the kernel only as pages; no writeback cache, so the daemon sees each
+  // write (O_APPEND and copy-up stay simple).
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+}
+
+}  // namespace layerfs::fuse::ops

@@ -1,0 +1,29 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fuse/copy_up.h"
+#include "fuse/new_entry.h"
+#include "fuse/ops/ops.h"
+#include "fuse/path_fd.h"
+
+namespace layerfs::fuse::ops {
+
+void link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  UnionFs& fs = union_fs(req);
+  guarded(req, [&] {
+    std::unique_lock lock(fs.tree);
+    Node& node = fs.node(ino);
+    Node& dir = fs.node(newparent);
+    prepare_new_entry(fs, dir, newname);
+    copy_up(fs, node);
+    // Linking through /proc/self/fd needs no CAP_DAC_READ_SEARCH (AT_EMPTY_PATH would).
+    if (::linkat(AT_FDCWD, proc_path(node.top.fd.get()).c_str(), dir.top.fd.get(), newname,
+                 AT_SYMLINK_FOLLOW) != 0)
+      throw_errno("link", errno);
+    auto linked = finish_new_entry(fs, req, dir, newname, node.type, 0, /*own_it=*/false);
+    invalidate_aliases(fs, node.ino, linked.get());
+    fs.reply_entry(req, linked);
+  });
+}
+
+}  // namespace layerfs::fuse::ops

@@ -1,0 +1,41 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fuse/new_entry.h"
+#include "fuse/ops/ops.h"
+
+namespace layerfs::fuse::ops {
+
+namespace {
+
+// Creates the backing file for a new node of type `mode` in the upper directory. A rootless
+// daemon cannot create devices: an empty regular file stands in, and its recorded type
+// (override_stat) makes the mount show the device.
+int make_backing_node(int dirfd, const char* name, mode_t mode, dev_t rdev) {
+  if (S_ISREG(mode)) {
+    int fd = ::openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return errno;
+    ::close(fd);
+    return 0;
+  }
+  if (::mknodat(dirfd, name, (mode & S_IFMT) | 0600, rdev) == 0) return 0;
+  if (errno != EPERM || !(S_ISCHR(mode) || S_ISBLK(mode))) return errno;
+  return make_backing_node(dirfd, name, S_IFREG, 0);
+}
+
+}  // namespace
+
+void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  UnionFs& fs = union_fs(req);
+  guarded(req, [&] {
+    std::unique_lock lock(fs.tree);
+    Node& dir = fs.node(parent);
+    prepare_new_entry(fs, dir, name);
+    if (int err = make_backing_node(dir.top.fd.get(), name, mode, rdev)) throw_errno("mknod", err);
+    auto node = finish_new_entry(fs, req, dir, name, mode, rdev);
+    fs.reply_entry(req, node);
+  });
+}
+
+}  // namespace layerfs::fuse::ops

@@ -1,0 +1,26 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fuse/copy_up.h"
+#include "fuse/layer_search.h"
+#include "fuse/new_entry.h"
+#include "fuse/ops/ops.h"
+#include "fuse/remove_entry.h"
+
+namespace layerfs::fuse::ops {
+
+void unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  UnionFs& fs = union_fs(req);
+  guarded(req, [&] {
+    std::unique_lock lock(fs.tree);
+    Node& dir = fs.node(parent);
+    Found found;
+    check(find_entry(fs.layers, layers_of(dir), name, found), "look up");
+    if (S_ISDIR(found.st.st_mode)) throw_errno("unlink", EISDIR);
+    remove_entry(fs, dir, name, found);
+    if (found.st.st_nlink > 1) invalidate_aliases(fs, stable_ino(fs.layers, found), nullptr);
+    fuse_reply_err(req, 0);
+  });
+}
+
+}  // namespace layerfs::fuse::ops

@@ -1,0 +1,96 @@
+// Extended attributes pass through to the backing file; changing one copies the file up first.
+// Overlay bookkeeping (opaque flags, origins, the recorded owner) is neither shown nor settable,
+// as kernel overlayfs hides its trusted.overlay.* attributes.
+#include <sys/xattr.h>
+
+#include <string>
+
+#include "fuse/copy_up.h"
+#include "fuse/new_entry.h"
+#include "fuse/ops/ops.h"
+#include "fuse/path_fd.h"
+#include "fuse/whiteout.h"
+
+namespace layerfs::fuse::ops {
+
+namespace {
+
+void reply_sized(fuse_req_t req, size_t size, const char* data, ssize_t length) {
+  if (length < 0) {
+    fuse_reply_err(req, errno);
+  } else if (size == 0) {
+    fuse_reply_xattr(req, static_cast<size_t>(length));
+  } else if (static_cast<size_t>(length) > size) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, data, static_cast<size_t>(length));
+  }
+}
+
+bool has_xattr(const Node& node, const char* name) {
+  return ::getxattr(proc_path(node.top.fd.get()).c_str(), name, nullptr, 0) >= 0;
+}
+
+}  // namespace
+
+void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  UnionFs& fs = union_fs(req);
+  if (is_private_xattr(name)) {
+    fuse_reply_err(req, ENODATA);
+    return;
+  }
+  std::string value(size, '\0');
+  ssize_t length;
+  int err;
+  {
+    std::shared_lock lock(fs.tree);
+    std::string path = proc_path(fs.node(ino).top.fd.get());
+    length = ::getxattr(path.c_str(), name, size ? value.data() : nullptr, size);
+    err = errno;
+  }
+  errno = err;
+  reply_sized(req, size, value.data(), length);
+}
+
+void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  UnionFs& fs = union_fs(req);
+  std::string names;
+  {
+    std::shared_lock lock(fs.tree);
+    for (const std::string& name : list_xattrs(fs.node(ino).top.fd.get())) {
+      if (!is_private_xattr(name)) names.append(name).push_back('\0');
+    }
+  }
+  reply_sized(req, size, names.data(), static_cast<ssize_t>(names.size()));
+}
+
+void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+              int flags) {
+  UnionFs& fs = union_fs(req);
+  guarded(req, [&] {
+    if (is_private_xattr(name)) throw_errno("setxattr", EPERM);
+    std::unique_lock lock(fs.tree);
+    Node& node = fs.node(ino);
+    if ((flags & XATTR_REPLACE) && !has_xattr(node, name)) throw_errno("setxattr", ENODATA);
+    if ((flags & XATTR_CREATE) && has_xattr(node, name)) throw_errno("setxattr", EEXIST);
+    copy_up(fs, node);
+    check(set_xattr(node.top.fd.get(), name, std::string(value, size), flags), "setxattr");
+    fuse_reply_err(req, 0);
+  });
+}
+
+void removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  UnionFs& fs = union_fs(req);
+  guarded(req, [&] {
+    if (is_private_xattr(name)) throw_errno("removexattr", ENODATA);
+    std::unique_lock lock(fs.tree);
+    Node& node = fs.node(ino);
+    if (!has_xattr(node, name)) throw_errno("removexattr", ENODATA);
+    copy_up(fs, node);
+    if (::removexattr(proc_path(node.top.fd.get()).c_str(), name) != 0)
+      throw_errno("removexattr", errno);
+    fuse_reply_err(req, 0);
+  });
+}
+
+}  // namespace layerfs::fuse::ops

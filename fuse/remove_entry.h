@@ -1,0 +1,19 @@
+// Removing a name from the union: the upper file goes, and a whiteout hides what the lower layers
+// still hold under that name.
+#pragma once
+
+#include <string>
+
+#include "fuse/layer_search.h"
+#include "fuse/union_fs.h"
+
+namespace layerfs::fuse {
+
+// Removes dir/name, found as `found` (a directory must be empty in the merged view). Needs the
+// tree lock exclusively. Throws SysError.
+void remove_entry(UnionFs& fs, Node& dir, const std::string& name, const Found& found);
+
+// Removes the upper part of dir/name only (the caller writes the whiteout or renames over it).
+void remove_upper(UnionFs& fs, Node& dir, const std::string& name, const Found& found);
+
+}  // namespace layerfs::fuse

@@ -1,0 +1,202 @@
+#include "fuse/serve.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "fuse/daemon_lock.h"
+#include "fuse/ops/ops.h"
+#include "fuse/union_fs.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/override_stat.h"
+
+namespace layerfs::fuse {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The options the kernel mount gets. default_permissions: the kernel checks access against the
+// owners and modes we present, so a user cannot read what the image forbids. Root serves every
+// user (containers run as many uids) and keeps device files and setuid bits working.
+std::string kernel_mount_options() {
+  std::string options = "default_permissions,fsname=layerfs,subtype=layerfs";
+  if (::geteuid() == 0) options += ",allow_other";
+  if (!running_rootless()) options += ",suid,dev";
+  return options;
+}
+
+struct SessionDeleter {
+  void operator()(fuse_session* se) const { fuse_session_destroy(se); }
+};
+
+struct LoopConfigDeleter {
+  void operator()(fuse_loop_config* config) const { fuse_loop_cfg_destroy(config); }
+};
+
+void write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = retry_eintr([&] { return ::write(fd, text.data() + done, text.size() - done); });
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(fd, buffer, sizeof buffer); });
+    if (n <= 0) return text;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+// Points stdin, stdout and stderr at /dev/null: a daemon must not hold the caller's terminal or
+// pipes open (a test reading our output would wait forever).
+void detach_stdio() {
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return;
+  for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+  if (null > 2) ::close(null);
+}
+
+// Runs a program and waits for it; returns its exit status (or -1).
+int run_program(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  if (retry_eintr([&] { return ::waitpid(pid, &status, 0); }) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Every node the kernel holds keeps an O_PATH fd on its backing file (and merged directories one
+// per layer), so a walk of a large tree needs far more than the usual soft limit of 1024.
+// Root may also raise the hard limit, up to the kernel's fs.nr_open.
+void raise_fd_limit() {
+  struct rlimit limit;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t kernel_max = 0;
+  if (FILE* f = std::fopen("/proc/sys/fs/nr_open", "r")) {
+    unsigned long value = 0;
+    if (std::fscanf(f, "%lu", &value) == 1) kernel_max = value;
+    std::fclose(f);
+  }
+  if (kernel_max > limit.rlim_max) {
+    struct rlimit raised = {kernel_max, kernel_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return;
+  }
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
+int serve_union(const std::string& mountpoint, const UnionConfig& config,
+                std::function<void()> on_ready) {
+  // Files are created with exactly the modes the callers asked for (the kernel applied theirs).
+  ::umask(0);
+  raise_fd_limit();
+  UnionFs fs(config);
+  DaemonLock lock(mountpoint);
+
+  fuse_lowlevel_ops operations = ops::operations();
+  std::string options = kernel_mount_options();
+  std::vector<const char*> argv = {"layerfs", "-o", options.c_str()};
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), const_cast<char**>(argv.data()));
+  std::unique_ptr<fuse_session, SessionDeleter> session(
+      fuse_session_new(&args, &operations, sizeof operations, &fs));
+  if (!session) throw UserError("cannot start a FUSE session for " + mountpoint);
+  if (fuse_set_signal_handlers(session.get()) != 0)
+    throw UserError("cannot install signal handlers for " + mountpoint);
+  if (fuse_session_mount(session.get(), mountpoint.c_str()) != 0) {
+    fuse_remove_signal_handlers(session.get());
+    throw UserError("cannot mount the union on " + mountpoint);
+  }
+  fs.session = session.get();
+  if (on_ready) on_ready();
+
+  std::unique_ptr<fuse_loop_config, LoopConfigDeleter> loop(fuse_loop_cfg_create());
+  // One /dev/fuse fd per worker thread: requests are not serialised on a single queue.
+  fuse_loop_cfg_set_clone_fd(loop.get(), 1);
+  fuse_loop_cfg_set_idle_threads(loop.get(), 16);
+  int result = fuse_session_loop_mt(session.get(), loop.get());
+  fs.session = nullptr;
+  fuse_session_unmount(session.get());
+  fuse_remove_signal_handlers(session.get());
+  return result == 0 ? 0 : 1;
+}
+
+void mount_union(const std::string& mountpoint, const UnionConfig& config, bool foreground) {
+  std::string target = absolute_path(mountpoint);
+  if (!is_directory(target)) throw UserError("mount point " + mountpoint + " is not a directory");
+  if (foreground) {
+    if (serve_union(target, config, nullptr) != 0)
+      throw UserError("the union mount on " + target + " ended with an error");
+    return;
+  }
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw_errno("pipe");
+  UniqueFd ready_read(pipe_fds[0]), ready_write(pipe_fds[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    ready_read.reset();
+    ::setsid();
+    int status = 1;
+    try {
+      status = serve_union(target, config, [&] {
+        write_all(ready_write.get(), "ready\n");
+        ready_write.reset();
+        if (::chdir("/") != 0) {
+          // Nothing depends on the working directory: every path is absolute by now.
+        }
+        detach_stdio();
+      });
+    } catch (const std::exception& e) {
+      if (ready_write) write_all(ready_write.get(), e.what());
+    }
+    ::_exit(status);
+  }
+  ready_write.reset();
+  std::string answer = read_all(ready_read.get());
+  if (answer == "ready\n") return;
+  int status = 0;
+  retry_eintr([&] { return ::waitpid(pid, &status, 0); });
+  if (answer.empty())
+    answer = "the mount daemon for " + target + " exited before the mount was live";
+  throw UserError(answer);
+}
+
+void unmount_union(const std::string& mountpoint) {
+  std::string target = absolute_path(mountpoint);
+  if (::geteuid() == 0) {
+    if (::umount2(target.c_str(), UMOUNT_NOFOLLOW) != 0) {
+      if (errno == EINVAL) throw UserError(mountpoint + " is not a mount point");
+      throw_errno("unmount " + mountpoint);
+    }
+  } else if (int status = run_program({"fusermount3", "-u", "--", target}); status != 0) {
+    throw UserError("fusermount3 -u " + target + " failed");
+  }
+  if (!wait_for_daemon_exit(target, 10s))
+    throw UserError("the daemon serving " + target + " did not exit within 10 s");
+}
+
+}  // namespace layerfs::fuse

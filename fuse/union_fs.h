@@ -1,0 +1,69 @@
+// The state one mount serves: the layer stack, the inode table, the whiteout writer and the tree
+// lock. Lookups and attribute reads hold the tree lock shared; anything that changes which layer
+// provides a path (create, remove, rename, copy-up) holds it exclusively. Reads and writes on
+// open files take no lock at all.
+#pragma once
+
+#include <fuse_lowlevel.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include "fuse/inode_table.h"
+#include "fuse/layer_stack.h"
+#include "fuse/union_config.h"
+#include "fuse/whiteout.h"
+#include "util/error.h"
+
+namespace layerfs::fuse {
+
+class UnionFs {
+ public:
+  explicit UnionFs(const UnionConfig& config);
+
+  LayerStack layers;
+  WhiteoutWriter whiteouts;
+  InodeTable table;
+  std::shared_mutex tree;
+  // Lower layers never change while mounted and the upper one changes only through us, so the
+  // kernel may cache names and attributes for long (the kernel drops what our own replies touch).
+  double timeout = 86400.0;
+  fuse_session* session = nullptr;
+
+  Node& node(fuse_ino_t ino) const { return table.get(ino); }
+
+  // Fills a reply for `node`, which already holds the lookup reference being returned. 0/errno.
+  int fill_entry(const Node& node, fuse_entry_param& entry) const;
+  // Replies to a lookup-like request with `node` (which carries one new lookup reference).
+  void reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node);
+  // Looks `name` up in `dir`: the live node or a new one, with one new lookup reference; null
+  // with `err` set when absent. Needs the tree lock (shared is enough).
+  std::shared_ptr<Node> lookup(Node& dir, const std::string& name, int& err);
+  // The merged listing of a directory is stale (the directory changed).
+  void invalidate_listing(Node& dir);
+};
+
+inline UnionFs& union_fs(fuse_req_t req) { return *static_cast<UnionFs*>(fuse_req_userdata(req)); }
+
+// Runs an operation's body, turning exceptions into an error reply. The body replies itself on
+// success; it must throw only before it replied.
+template <typename Body>
+void guarded(fuse_req_t req, Body&& body) {
+  try {
+    body();
+  } catch (const SysError& e) {
+    fuse_reply_err(req, e.code() != 0 ? e.code() : EIO);
+  } catch (const std::bad_alloc&) {
+    fuse_reply_err(req, ENOMEM);
+  } catch (const std::exception&) {
+    fuse_reply_err(req, EIO);
+  }
+}
+
+// Throws SysError(err) when err is not 0.
+inline void check(int err, const char* what) {
+  if (err != 0) throw_errno(what, err);
+}
+
+}  // namespace layerfs::fuse

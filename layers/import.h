@@ -1,0 +1,47 @@
+// `layerfs import`: a root file-system tarball becomes a one-layer image.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layers/store.h"
+
+namespace layerfs {
+
+struct ImportOptions {
+  std::string source_name;           // shown in history: "-" or the file name
+  std::string tag;                   // canonical REPOSITORY:TAG, or empty
+  std::vector<std::string> changes;  // -c instructions
+  std::string message;               // -m
+};
+
+// Reads the tarball (any compression libarchive reads) from in_fd; returns the image ID.
+std::string import_rootfs(const Store& store, int in_fd, const ImportOptions& options);
+
+// A layer read and verified into tmp/, not yet visible in the store.
+class StagedLayer {
+ public:
+  StagedLayer(const Store& store) : staging_(store.tmp_dir(), "layer-") {}
+  // Moves blob and directory into the store unless already there; caller holds the writer lock
+  // (taken once for the layers and the image that references them, so that no concurrent garbage
+  // collection sees the layers unreferenced). Returns the stored layer's info.
+  LayerInfo adopt(const Store& store);
+  const LayerInfo& info() const { return info_; }
+
+ private:
+  friend std::unique_ptr<StagedLayer> stage_layer(const Store&, int, const std::string&,
+                                                  const std::string&);
+  StagingDir staging_;
+  LayerInfo info_;
+  std::string blob_path_;
+  std::string layer_dir_;
+};
+
+// Reads one layer tar from in_fd into tmp/ (extracted, hashed, blob kept). expected digests,
+// when given, must match (a blob digest may name the compressed or the plain tar).
+std::unique_ptr<StagedLayer> stage_layer(const Store& store, int in_fd,
+                                         const std::string& expected_blob_digest = {},
+                                         const std::string& expected_diff_id = {});
+
+}  // namespace layerfs

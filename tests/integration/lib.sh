@@ -1,0 +1,79 @@
+# Shared helpers for integration tests (sourced). Each test script runs in its own temporary
+# directory with its own store, cleans up on exit, and ends with "N passed, N failed".
+set -uo pipefail
+
+: "${LAYERFS:?LAYERFS must name the layerfs binary}"
+: "${LAYERFS_SOURCE:?LAYERFS_SOURCE must name the source tree}"
+: "${LAYERFS_BUILD:?LAYERFS_BUILD must name the build tree}"
+
+TEST_TMP=$(mktemp -d /tmp/layerfs-it.XXXXXX)
+chmod 755 "$TEST_TMP"
+export LAYERFS_ROOT=$TEST_TMP/store
+PASSED=0
+FAILED=0
+CLEANUPS=()
+
+cleanup() {
+  local i
+  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[i]}" >/dev/null 2>&1 || true; done
+  rm -rf "$TEST_TMP" 2>/dev/null || { chmod -R u+rwx "$TEST_TMP" 2>/dev/null; rm -rf "$TEST_TMP"; }
+}
+trap cleanup EXIT
+on_exit() { CLEANUPS+=("$*"); }
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL - $1" >&2; }
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+  local name=$1; shift
+  local out
+  if out=$("$@" 2>&1); then pass "$name"; else fail "$name: $* => $out"; fi
+}
+
+# expect_eq NAME ACTUAL EXPECTED
+expect_eq() {
+  if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: got [$2], want [$3]"; fi
+}
+
+# expect_match NAME TEXT REGEX
+expect_match() {
+  if [[ $2 =~ $3 ]]; then pass "$1"; else fail "$1: [$2] does not match /$3/"; fi
+}
+
+# expect_fail NAME REGEX CMD...: CMD must exit 1 with one stderr line matching REGEX.
+expect_fail() {
+  local name=$1 regex=$2; shift 2
+  local err rc
+  err=$("$@" 2>&1 >/dev/null); rc=$?
+  if [ "$rc" -ne 1 ]; then fail "$name: exit $rc, want 1 ($err)"; return; fi
+  if [[ $err =~ $regex ]]; then pass "$name"; else fail "$name: error [$err] does not match /$regex/"; fi
+}
+
+lf() { "$LAYERFS" "$@"; }
+
+# The busybox root file system tar (built once per build tree).
+base_rootfs_tar() {
+  local tar=$LAYERFS_BUILD/test-data/busybox-rootfs.tar
+  if [ ! -s "$tar" ]; then
+    mkdir -p "$(dirname "$tar")"
+    "$LAYERFS_SOURCE/scripts/make-base-rootfs.sh" "$tar.tmp.$$" && mv "$tar.tmp.$$" "$tar"
+  fi
+  echo "$tar"
+}
+
+# Runs a command as an unprivileged test user (CI runs as root; the users come from
+# scripts/test-users.sh). Skips the calling test when that is impossible.
+unprivileged_user() {
+  if [ "$(id -u)" -ne 0 ]; then id -un; return 0; fi
+  id layerfs-tester >/dev/null 2>&1 && echo layerfs-tester
+}
+as_user() {
+  local user=$1; shift
+  if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- env HOME="$(getent passwd "$user" | cut -d: -f6)" "$@"; fi
+}
+
+finish() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The raw union mount (`layerfs mount -o lowerdir=..,upperdir=..,workdir=..`): merged reads,
+# every whiteout form, opaque directories, copy-up, whiteouts written, renames of files and of
+# lower directories, hard links, xattrs, stable inode numbers across copy-up and remount, and
+# umount waiting for the daemon. Runs as root, then again as layerfs-tester inside `unshare -rm`
+# --map-auto (a rootless user namespace with the user's subuid range; the daemon mounts FUSE
+# itself there).
+source "$(dirname "$0")/lib.sh"
+
+MNT_TIMEOUT=20
+
+# build_layers DIR: two lower layers with OCI and kernel whiteouts and opaque directories.
+build_layers() {
+  local d=$1
+  mkdir -p "$d"/{l1,l2,upper,work,mnt}
+  mkdir -p "$d"/l2/{dir,only2,opq,ren/sub,gonedir} "$d"/l1/{dir,opq,xopq}
+  echo l2a >"$d/l2/a"; echo l1a >"$d/l1/a"
+  echo b >"$d/l2/b"; touch "$d/l1/.wh.b"                      # OCI whiteout
+  echo c >"$d/l2/c"; mknod "$d/l1/c" c 0 0                     # kernel whiteout
+  echo f2 >"$d/l2/dir/f2"; echo f1 >"$d/l1/dir/f1"             # merged directory
+  echo x >"$d/l2/only2/x"
+  echo hidden >"$d/l2/opq/h"; touch "$d/l1/opq/.wh..wh..opq"; echo v >"$d/l1/opq/v"
+  mkdir -p "$d/l2/xopq"; echo hidden >"$d/l2/xopq/h"
+  setfattr -n user.overlay.opaque -v y "$d/l1/xopq"            # xattr-opaque directory
+  echo r1 >"$d/l2/ren/r1"; echo deep >"$d/l2/ren/sub/deep"
+  echo g >"$d/l2/gonedir/g"; touch "$d/l1/.wh.gonedir"
+  echo data >"$d/l2/hl1"; ln "$d/l2/hl1" "$d/l2/hl2"
+  ln -s a "$d/l2/sym"
+  setfattr -n user.color -v blue "$d/l1/a"
+  echo big >"$d/l2/sparse"; truncate -s 10M "$d/l2/sparse"
+  echo owned >"$d/l2/owned"                                    # owner recorded, not native
+  setfattr -n user.containers.override_stat -v 1000:1000:0640:file "$d/l2/owned"
+  touch "$d/l2/chardev"
+  setfattr -n user.containers.override_stat -v 0:0:0600:char-1-3 "$d/l2/chardev"
+}
+
+mount_union() {
+  local d=$1
+  timeout "$MNT_TIMEOUT" "$LAYERFS" mount \
+    -o "lowerdir=$d/l1:$d/l2,upperdir=$d/upper,workdir=$d/work" "$d/mnt"
+}
+
+names() { (cd "$1" && ls -A | tr '\n' ' '); }
+
+run_checks() {
+  local d=$1 m=$1/mnt
+  build_layers "$d"
+  check "mount returns once the mount is live" mount_union "$d"
+  on_exit "fusermount3 -uz '$m'"
+  expect_eq "root listing" "$(cd "$m" && ls -A | sort | tr '\n' ' ')" \
+    "a chardev dir hl1 hl2 only2 opq owned ren sparse sym xopq "
+  expect_eq "top layer wins" "$(cat "$m/a")" "l1a"
+  check "OCI whiteout hides a lower file" test ! -e "$m/b"
+  check "char 0/0 whiteout hides a lower file" test ! -e "$m/c"
+  check "OCI whiteout hides a lower directory" test ! -e "$m/gonedir"
+  expect_eq "merged directory" "$(ls "$m/dir" | tr '\n' ' ')" "f1 f2 "
+  expect_eq "merged directory shows st_nlink 1" "$(stat -c %h "$m/dir")" "1"
+  expect_eq "marker-opaque directory hides lower" "$(ls -A "$m/opq" | tr '\n' ' ')" "v "
+  expect_eq "xattr-opaque directory hides lower" "$(ls -A "$m/xopq" | tr '\n' ' ')" ""
+  expect_eq "symlink" "$(readlink "$m/sym")" "a"
+  expect_eq "sparse size" "$(stat -c %s "$m/sparse")" "10485760"
+  expect_eq "xattr read through" "$(getfattr --absolute-names --only-values -n user.color "$m/a" 2>&1)" "blue"
+  expect_eq "hard links share st_ino" "$(stat -c %i "$m/hl1")" "$(stat -c %i "$m/hl2")"
+  expect_eq "override_stat owner and mode shown" "$(stat -c '%u %g %a %F' "$m/owned")" \
+    "1000 1000 640 regular file"
+  expect_eq "override_stat device type shown" "$(stat -c '%F %t %T' "$m/chardev")" \
+    "character special file 1 3"
+  chown 2000:3000 "$m/owned"
+  expect_eq "chown shown" "$(stat -c '%u %g %a' "$m/owned")" "2000 3000 640"
+  if [ "$(id -u)" -eq 0 ] && ! grep -q '^ *0 *0 *4294967295' /proc/self/uid_map; then
+    expect_eq "chown in a user namespace is recorded" \
+      "$(getfattr --absolute-names --only-values -n user.containers.override_stat "$d/upper/owned")" \
+      "2000:3000:0640:file"
+  else
+    expect_eq "chown as root updates the recorded owner" \
+      "$(getfattr --absolute-names --only-values -n user.containers.override_stat "$d/upper/owned")" \
+      "2000:3000:0640:file"
+  fi
+  expect_eq "mode 0000 file stays readable by root" "$(chmod 000 "$m/owned"; cat "$m/owned")" "owned"
+  check "creating a marker name is refused" bash -c "! touch '$m/.wh.x' 2>/dev/null"
+
+  # copy-up
+  local ino_a; ino_a=$(stat -c %i "$m/a")
+  echo more >>"$m/a"
+  expect_eq "append copies up" "$(cat "$m/a")" "$(printf 'l1a\nmore')"
+  expect_eq "lower layer untouched" "$(cat "$d/l1/a")" "l1a"
+  expect_eq "st_ino survives copy-up" "$(stat -c %i "$m/a")" "$ino_a"
+  expect_eq "xattrs copied up" "$(getfattr --absolute-names --only-values -n user.color "$d/upper/a" 2>&1)" "blue"
+  echo tail >>"$m/sparse"
+  local blocks; blocks=$(stat -c %b "$d/upper/sparse")
+  check "copy-up keeps holes ($blocks blocks)" test "$blocks" -lt 1024
+  chmod 600 "$m/dir/f2"
+  expect_eq "chmod copies up" "$(stat -c %a "$m/dir/f2")" "600"
+  expect_eq "chmod leaves the lower mode" "$(stat -c %a "$d/l2/dir/f2")" "644"
+  setfattr -n user.new -v 1 "$m/only2/x"
+  expect_eq "setxattr copies up" "$(getfattr --absolute-names --only-values -n user.new "$m/only2/x")" "1"
+  check "private xattrs hidden" bash -c "! getfattr --absolute-names -d -m - '$m/a' 2>/dev/null | grep -Eq 'layerfs\.|overlay|override_stat'"
+
+  # removal
+  rm "$m/dir/f2"
+  expect_eq "unlink of a lower file" "$(ls "$m/dir" | tr '\n' ' ')" "f1 "
+  check "unlink writes a whiteout" bash -c "[ -c '$d/upper/dir/f2' ] || [ -e '$d/upper/dir/.wh.f2' ]"
+  check "rmdir of a non-empty merged directory fails" bash -c "! rmdir '$m/only2' 2>/dev/null"
+  rm "$m/only2/x"
+  check "rmdir once empty across layers" rmdir "$m/only2"
+  check "removed directory is gone" test ! -e "$m/only2"
+  mkdir "$m/only2"
+  expect_eq "recreated directory is opaque" "$(ls -A "$m/only2")" ""
+
+  # create, rename
+  echo new >"$m/new"
+  mv "$m/new" "$m/new2"
+  expect_eq "rename of an upper file" "$(cat "$m/new2")" "new"
+  mv "$m/hl1" "$m/moved"
+  expect_eq "rename of a lower file" "$(cat "$m/moved")" "data"
+  check "renamed lower file leaves a whiteout" test ! -e "$m/hl1"
+  local ino_ren; ino_ren=$(stat -c %i "$m/ren/sub/deep")
+  mv "$m/ren" "$m/ren2"
+  expect_eq "rename of a lower directory" "$(cat "$m/ren2/sub/deep") $(cat "$m/ren2/r1")" "deep r1"
+  check "old directory name is gone" test ! -e "$m/ren"
+  expect_eq "st_ino survives a directory rename" "$(stat -c %i "$m/ren2/sub/deep")" "$ino_ren"
+  mkdir "$m/ren"
+  expect_eq "new directory at the old name is empty" "$(ls -A "$m/ren")" ""
+  ln "$m/new2" "$m/new3"
+  expect_eq "hard link" "$(stat -c '%h %i' "$m/new3")" "$(stat -c '%h %i' "$m/new2")"
+  expect_eq "hard link count seen through the first name" "$(stat -c %h "$m/new2")" "2"
+  mkfifo "$m/fifo"
+  expect_eq "mkfifo" "$(stat -c %F "$m/fifo")" "fifo"
+  ln -s target "$m/sym2"
+  expect_eq "symlink created" "$(readlink "$m/sym2")" "target"
+
+  # unmount, remount: changes persist and inode numbers are stable
+  local ino_moved; ino_moved=$(stat -c %i "$m/moved")
+  check "umount" timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$m"
+  check "umount leaves no mount behind" bash -c "! grep -q ' $m ' /proc/self/mounts"
+  check "remount" mount_union "$d"
+  expect_eq "changes persist" "$(cat "$m/a") $(cat "$m/ren2/sub/deep")" "$(printf 'l1a\nmore') deep"
+  expect_eq "st_ino stable across remount (copied up)" "$(stat -c %i "$m/a")" "$ino_a"
+  expect_eq "st_ino stable across remount (renamed)" "$(stat -c %i "$m/moved")" "$ino_moved"
+  check "deleted files stay deleted" bash -c "! ls -A '$m' | grep -qx hl1"
+  check "umount again" timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$m"
+
+  # read-only mount
+  timeout "$MNT_TIMEOUT" "$LAYERFS" mount -o "lowerdir=$d/l1:$d/l2" "$d/mnt"
+  check "read-only mount refuses writes" bash -c "! touch '$m/x' 2>/dev/null"
+  expect_eq "read-only mount reads" "$(cat "$m/a")" "l1a"
+  kill -TERM $(pgrep -f -- "mount -o lowerdir=$d/l1:$d/l2 $m") 2>/dev/null
+  local i
+  for i in $(seq 50); do grep -q " $m " /proc/self/mounts || break; sleep 0.1; done
+  check "SIGTERM unmounts and exits" bash -c "! grep -q ' $m ' /proc/self/mounts"
+}
+
+if [ "${1:-}" = "--inner" ]; then
+  run_checks "$TEST_TMP/inner"
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+  exit
+fi
+
+echo "# as root"
+run_checks "$TEST_TMP/root"
+if id layerfs-tester >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  echo "# as layerfs-tester in a user namespace"
+  if runuser -u layerfs-tester -- env LAYERFS="$LAYERFS" LAYERFS_SOURCE="$LAYERFS_SOURCE" \
+    LAYERFS_BUILD="$LAYERFS_BUILD" unshare --map-root-user --map-auto -m bash "$0" --inner; then
+    pass "rootless run"
+  else
+    fail "rootless run"
+  fi
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

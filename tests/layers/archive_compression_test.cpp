@@ -1,0 +1,76 @@
+// Compressed layers: auto-detected, blob digest over the bytes as read, diff ID over the tar, the
+// blob copied as received. Compressed by the real tools, so libarchive is not its own oracle.
+#include <gtest/gtest.h>
+
+#include "layers/archive/layer_reader.h"
+#include "tests/layers/archive_test_support.h"
+
+namespace layerfs {
+namespace {
+
+using namespace archive_test;
+
+struct Compressor {
+  const char* command;      // reads the tar file named by $1... see compress()
+  const char* filter_name;  // what ingest_layer reports
+};
+
+class CompressedLayer : public ::testing::TestWithParam<Compressor> {};
+
+TEST_P(CompressedLayer, DigestsMatchTheToolsAndTheBlobIsKept) {
+  TempDir tmp;
+  const std::string tar =
+      build_tar({dir("d"), file("d/a", std::string(300000, 'a')), file("d/b", "hello")});
+  write_file_atomic(tmp.sub("layer.tar"), tar);
+  const std::string compressed_path = tmp.sub("layer.tar.c");
+  std::string command =
+      std::string(GetParam().command) + " < " + tmp.sub("layer.tar") + " > " + compressed_path;
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  const std::string compressed = read_file(compressed_path);
+
+  UniqueFd in = fd_with(compressed);
+  UniqueFd blob = empty_memfd();
+  IngestedLayer layer = ingest_layer(in.get(), blob.get(), tmp.make_sub("out"));
+  EXPECT_EQ(layer.compression, GetParam().filter_name);
+  EXPECT_EQ(layer.blob_digest, sha256_digest(compressed));
+  EXPECT_EQ(layer.blob_size, compressed.size());
+  EXPECT_EQ(layer.diff_id, sha256_digest(tar));
+  EXPECT_EQ(layer.tar_size, tar.size());
+  EXPECT_EQ(read_all(blob.get()), compressed);
+  EXPECT_EQ(read_file(tmp.sub("out/d/b")), "hello");
+  EXPECT_EQ(read_file(tmp.sub("out/d/a")).size(), 300000u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tools, CompressedLayer,
+                         ::testing::Values(Compressor{"cat", "none"}, Compressor{"gzip -n", "gzip"},
+                                           Compressor{"zstd -q", "zstd"}, Compressor{"xz", "xz"},
+                                           Compressor{"bzip2", "bzip2"}),
+                         [](const auto& info) { return std::string(info.param.filter_name); });
+
+TEST(CompressedLayerTail, BytesAfterTheEndMarkerCountInBothDigests) {
+  // GNU tar pads to 10 KiB records; some tools append garbage after the compressed stream. The
+  // store keeps the blob as received, so both digests cover every byte.
+  TempDir tmp;
+  std::string tar = build_tar({file("a", "a")});
+  tar += std::string(8192, '\0');
+  UniqueFd in = fd_with(tar);
+  IngestedLayer layer = ingest_layer(in.get(), -1, tmp.make_sub("out"));
+  EXPECT_EQ(layer.diff_id, sha256_digest(tar));
+  EXPECT_EQ(layer.blob_digest, sha256_digest(tar));
+  EXPECT_EQ(layer.tar_size, tar.size());
+}
+
+TEST(CompressedLayerTail, ReadsFromAPipe) {
+  TempDir tmp;
+  const std::string tar = build_tar({file("a", std::string(1 << 20, 'q'))}, "gzip");
+  write_file_atomic(tmp.sub("l.tgz"), tar);
+  FILE* pipe = ::popen(("cat " + tmp.sub("l.tgz")).c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  IngestedLayer layer = ingest_layer(fileno(pipe), -1, tmp.make_sub("out"));
+  ::pclose(pipe);
+  EXPECT_EQ(layer.blob_digest, sha256_digest(tar));
+  EXPECT_EQ(layer.compression, "gzip");
+}
+
+}  // namespace
+}  // namespace layerfs
