@@ -60,6 +60,9 @@ std::string rootless_xattr_name(std::string_view name) {
 
 std::string image_xattr_name(std::string_view stored_name) {
   if (stored_name == kOverrideStatXattr) return "";
+  // The union mount's own bookkeeping (copy-up origins, metacopy markers) is not image data.
+  if (stored_name.starts_with("user.layerfs.") || stored_name.starts_with("trusted.layerfs."))
+    return "";
   if (stored_name.starts_with(kPrivilegedXattrPrefix)) {
     std::string_view rest = stored_name.substr(kPrivilegedXattrPrefix.size());
     // Only names that stand for a privileged xattr; other override_* keys are not image data.
