@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# Benchmarks, run by hand (not tests): scripts/bench.sh BENCHMARK
+#   union   kernel overlayfs, fuse-overlayfs and layerfs side by side on one three-layer stack
+#   store   load/save/import of a multi-layer image vs tar -x + sha256sum, skopeo and umoci
+# Each benchmark is one bench_<name> function; add new ones beside it and to the dispatcher.
+# Common knobs: LAYERFS (binary, default build/layerfs), BENCH_DIR (scratch, default
+# /tmp/layerfs-bench; removed afterwards unless BENCH_KEEP=1).
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "$0")" && pwd)
+LAYERFS=${LAYERFS:-$script_dir/../build/layerfs}
+BENCH_DIR=${BENCH_DIR:-/tmp/layerfs-bench}
+
+usage() {
+  cat >&2 <<EOF
+usage: $0 BENCHMARK
+  union   union mounts: kernel overlayfs vs fuse-overlayfs vs layerfs (root; ~5 min)
+          env: BENCH_BACKENDS="kernel fuse-overlayfs layerfs" BENCH_FILES=20000 BENCH_DIRS=1000
+               BENCH_LARGE_FILES=4 BENCH_LARGE_MB=128 BENCH_CREATE=5000 BENCH_COPYUP=200
+               BENCH_UNTAR=5000 BENCH_FIO_MB=32
+  store   layerfs load/save/import vs the tar -x + sha256sum limit, skopeo copy, umoci unpack
+          env: BENCH_STORE_MB=500 BENCH_STORE_LAYERS=5
+EOF
+  exit 2
+}
+
+die() {
+  echo "bench.sh: $*" >&2
+  exit 1
+}
+
+# --- shared helpers --------------------------------------------------------------------------
+
+now() { date +%s.%N; }
+
+# seconds_since START: elapsed seconds with millisecond precision.
+seconds_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.3f", e - s }'; }
+
+drop_caches() {
+  sync
+  echo 3 >/proc/sys/vm/drop_caches
+}
+
+# daemon_pid PROGRAM MOUNTPOINT: the pid of the PROGRAM process whose command line names the
+# mount point (the daemon serving it).
+daemon_pid() {
+  local program=$1 mnt=$2 dir pid exe
+  for dir in /proc/[0-9]*; do
+    pid=${dir#/proc/}
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    [ "${exe##*/}" = "$program" ] || continue
+    if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- " $mnt"; then
+      echo "$pid"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# --- union -------------------------------------------------------------------------------------
+
+# Three layers: L0 the bulk of small files, L1 overrides and deletes some of them (whiteouts, in
+# OCI form for the FUSE daemons and kernel form for overlayfs) and makes directories opaque, L2
+# adds the large files. The shared layers are used by every backend unchanged.
+union_build_stack() {
+  local stack=$1
+  echo "building the stack: $BENCH_FILES files in $BENCH_DIRS directories, $BENCH_LARGE_FILES x $BENCH_LARGE_MB MiB"
+  mkdir -p "$stack"/{L0,L1-oci,L1-kernel,L2/large}
+  python3 - "$stack" "$BENCH_FILES" "$BENCH_DIRS" <<'EOF'
+import os, random, sys
+stack, files, dirs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(42)
+blob = os.urandom(16384)
+per_dir = max(1, files // dirs)
+for d in range(dirs):
+    path = f"{stack}/L0/d{d:04}"
+    os.mkdir(path)
+    for f in range(per_dir):
+        size = rng.randint(256, 8192)
+        with open(f"{path}/f{f:03}", "wb") as out:
+            out.write(blob[rng.randint(0, 8192):][:size])
+# L1: every 20th directory gets overrides and deletions, every 100th turns opaque.
+for d in range(0, dirs, 20):
+    for form in ("oci", "kernel"):
+        path = f"{stack}/L1-{form}/d{d:04}"
+        os.mkdir(path)
+        for f in range(0, per_dir, 4):
+            with open(f"{path}/f{f:03}", "wb") as out:
+                out.write(blob[:1000])
+        for f in range(1, per_dir, 4):
+            if form == "oci":
+                open(f"{path}/.wh.f{f:03}", "wb").close()
+            else:
+                os.mknod(f"{path}/f{f:03}", 0o600 | 0o020000, os.makedev(0, 0))
+for d in range(10, dirs, 100):
+    for form in ("oci", "kernel"):
+        path = f"{stack}/L1-{form}/d{d:04}"
+        os.mkdir(path)
+        if form == "oci":
+            open(f"{path}/.wh..wh..opq", "wb").close()
+        else:
+            os.setxattr(path, "trusted.overlay.opaque", b"y")
+        with open(f"{path}/only", "wb") as out:
+            out.write(blob[:100])
+EOF
+  local i
+  for i in $(seq 0 $((BENCH_LARGE_FILES - 1))); do
+    head -c "$((BENCH_LARGE_MB * 1024 * 1024))" /dev/urandom >"$stack/L2/large/large$i"
+  done
+  # The tree to untar: BENCH_UNTAR small files, made once outside any mount.
+  mkdir -p "$stack/untar-src"
+  python3 - "$stack/untar-src" "$BENCH_UNTAR" <<'EOF'
+import os, sys
+root, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    d = f"{root}/u{i // 50:03}"
+    os.makedirs(d, exist_ok=True)
+    with open(f"{d}/file{i}", "wb") as out:
+        out.write(os.urandom(512 + i % 3000))
+EOF
+  tar -C "$stack/untar-src" -cf "$stack/untar.tar" .
+  rm -rf "$stack/untar-src"
+}
+
+union_mount() {
+  local backend=$1 stack=$2 run=$3
+  local oci="$stack/L2:$stack/L1-oci:$stack/L0" kernel="$stack/L2:$stack/L1-kernel:$stack/L0"
+  case $backend in
+    kernel) mount -t overlay overlay -o "lowerdir=$kernel,upperdir=$run/upper,workdir=$run/work" "$run/mnt" ;;
+    fuse-overlayfs) fuse-overlayfs -o "lowerdir=$oci,upperdir=$run/upper,workdir=$run/work" "$run/mnt" 2>/dev/null ;;
+    layerfs) "$LAYERFS" mount -o "lowerdir=$oci,upperdir=$run/upper,workdir=$run/work" "$run/mnt" ;;
+  esac
+  local _
+  for _ in $(seq 1 500); do
+    mountpoint -q "$run/mnt" && return 0
+    sleep 0.01
+  done
+  die "$backend did not mount on $run/mnt"
+}
+
+# Unmounts and waits for the daemon to exit, recording its peak RSS (VmHWM) first.
+union_umount() {
+  local backend=$1 run=$2 pid=""
+  if [ "$backend" != kernel ]; then
+    pid=$(daemon_pid "$backend" "$run/mnt" || true)
+    if [ -n "$pid" ]; then
+      local hwm
+      hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+      [ "${hwm:-0}" -gt "${union_rss[$backend]:-0}" ] && union_rss[$backend]=$hwm
+    fi
+  fi
+  umount "$run/mnt" 2>/dev/null || fusermount3 -u "$run/mnt"
+  local _
+  for _ in $(seq 1 500); do
+    [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null && return 0
+    sleep 0.01
+  done
+}
+
+union_remount_cold() {
+  union_umount "$1" "$3"
+  drop_caches
+  union_mount "$1" "$2" "$3"
+}
+
+# union_time BACKEND WORKLOAD COMMAND...: runs the command, records its wall time.
+union_time() {
+  local backend=$1 workload=$2 start
+  shift 2
+  start=$(now)
+  if "$@" >/dev/null 2>"$BENCH_DIR/errors"; then
+    union_seconds["$backend/$workload"]=$(seconds_since "$start")
+  else
+    # A failed workload has no time to compare; say why, once, and go on with the next one.
+    union_seconds["$backend/$workload"]=failed
+    echo "  $workload failed: $(head -n 1 "$BENCH_DIR/errors") ($(wc -l <"$BENCH_DIR/errors") lines of errors)"
+  fi
+  [ "${union_seconds[$backend/$workload]}" = failed ] ||
+    printf '  %-24s %8ss\n' "$workload" "${union_seconds[$backend/$workload]}"
+}
+
+union_create_files() {
+  local dir=$1 i
+  mkdir -p "$dir"
+  for ((i = 0; i < BENCH_CREATE; i++)); do echo "new file $i" >"$dir/n$i"; done
+}
+
+union_append() {
+  local mnt=$1 i
+  for ((i = 0; i < BENCH_COPYUP; i++)); do
+    echo appended >>"$mnt/d$(printf %04d $(((i * 7) % BENCH_DIRS)))/f002"
+  done
+  for ((i = 0; i < BENCH_LARGE_FILES; i++)); do echo appended >>"$mnt/large/large$i"; done
+}
+
+union_rm_subtree() {
+  local mnt=$1 i
+  # The last tenth of the directories: untouched by L1, entirely in the bottom layer.
+  for ((i = BENCH_DIRS * 9 / 10; i < BENCH_DIRS; i++)); do rm -rf "$mnt/d$(printf %04d "$i")"; done
+}
+
+union_fio() {
+  fio --name=randread --filename="$1/large/large0" --rw=randread --bs=4k --ioengine=psync \
+    --size="${BENCH_LARGE_MB}M" --io_size="${BENCH_FIO_MB}M" --invalidate=1 --randrepeat=1 \
+    --output=/dev/null
+}
+
+union_run_backend() {
+  local backend=$1 stack=$2 run=$BENCH_DIR/run-$1
+  rm -rf "$run"
+  mkdir -p "$run"/{upper,work,mnt}
+  echo "== $backend"
+  union_mount "$backend" "$stack" "$run"
+  local mnt=$run/mnt
+  union_remount_cold "$backend" "$stack" "$run"
+  union_time "$backend" "find (cold)" find "$mnt"
+  union_time "$backend" "find (warm)" find "$mnt"
+  union_time "$backend" "stat storm (warm)" find "$mnt" -printf '%s %m %n %U %T@\n'
+  union_time "$backend" "tar -c" sh -c "tar -C '$mnt' -cf - . | wc -c"
+  union_remount_cold "$backend" "$stack" "$run"
+  union_time "$backend" "read large (cold)" sh -c "cat '$mnt'/large/* | wc -c"
+  union_time "$backend" "read large (warm)" sh -c "cat '$mnt'/large/* | wc -c"
+  union_remount_cold "$backend" "$stack" "$run"
+  union_time "$backend" "random 4k reads (cold)" union_fio "$mnt"
+  union_time "$backend" "create $BENCH_CREATE files" union_create_files "$mnt/created"
+  union_time "$backend" "copy-up by append" union_append "$mnt"
+  union_time "$backend" "rm -rf lower subtree" union_rm_subtree "$mnt"
+  union_time "$backend" "untar $BENCH_UNTAR files" sh -c "mkdir '$mnt/untarred' && tar -C '$mnt/untarred' -xf '$stack/untar.tar'"
+  union_time "$backend" "sync" sync
+  union_umount "$backend" "$run"
+  rm -rf "$run"
+}
+
+union_report() {
+  local backends=("$@") workload backend kernel value
+  echo
+  printf '%-26s' "workload (seconds)"
+  for backend in "${backends[@]}"; do printf '%22s' "$backend"; done
+  echo
+  for workload in "${union_workloads[@]}"; do
+    printf '%-26s' "$workload"
+    kernel=${union_seconds[kernel/$workload]:-}
+    for backend in "${backends[@]}"; do
+      value=${union_seconds[$backend/$workload]:-}
+      if [ -z "$value" ] || [ "$value" = failed ]; then
+        printf '%22s' "${value:--}"
+      elif [ "$backend" = kernel ] || [ -z "$kernel" ] || [ "$kernel" = failed ]; then
+        printf '%22s' "$value"
+      else
+        printf '%22s' "$value ($(awk -v a="$value" -v k="$kernel" 'BEGIN { printf (k > 0 ? "%.2fx" : "-"), a / (k > 0 ? k : 1) }'))"
+      fi
+    done
+    echo
+  done
+  printf '%-26s' "daemon peak RSS (VmHWM)"
+  for backend in "${backends[@]}"; do
+    if [ "$backend" = kernel ]; then printf '%22s' "-"; else printf '%22s' "$((${union_rss[$backend]:-0} / 1024)) MiB"; fi
+  done
+  echo
+  echo "(ratios are to kernel overlayfs; cold = caches dropped and the union remounted)"
+}
+
+bench_union() {
+  [ "$(id -u)" -eq 0 ] || die "union: run as root (kernel overlayfs mounts, drop_caches)"
+  BENCH_BACKENDS=${BENCH_BACKENDS:-kernel fuse-overlayfs layerfs}
+  BENCH_FILES=${BENCH_FILES:-20000} BENCH_DIRS=${BENCH_DIRS:-1000}
+  BENCH_LARGE_FILES=${BENCH_LARGE_FILES:-4} BENCH_LARGE_MB=${BENCH_LARGE_MB:-128}
+  BENCH_CREATE=${BENCH_CREATE:-5000} BENCH_COPYUP=${BENCH_COPYUP:-200}
+  BENCH_UNTAR=${BENCH_UNTAR:-5000} BENCH_FIO_MB=${BENCH_FIO_MB:-32}
+  local backends=() backend
+  for backend in $BENCH_BACKENDS; do
+    case $backend in
+      kernel) ;;
+      fuse-overlayfs) command -v fuse-overlayfs >/dev/null || { echo "skipping fuse-overlayfs: not installed"; continue; } ;;
+      layerfs) [ -x "$LAYERFS" ] || { echo "skipping layerfs: no binary at $LAYERFS"; continue; } ;;
+      *) die "unknown backend $backend" ;;
+    esac
+    backends+=("$backend")
+  done
+  declare -gA union_seconds=() union_rss=()
+  union_workloads=("find (cold)" "find (warm)" "stat storm (warm)" "tar -c" "read large (cold)"
+    "read large (warm)" "random 4k reads (cold)" "create $BENCH_CREATE files" "copy-up by append"
+    "rm -rf lower subtree" "untar $BENCH_UNTAR files" "sync")
+
+  mkdir -p "$BENCH_DIR"
+  trap union_cleanup EXIT
+  local stack=$BENCH_DIR/stack
+  [ -d "$stack/L0" ] || union_build_stack "$stack"
+  for backend in "${backends[@]}"; do union_run_backend "$backend" "$stack"; done
+  union_report "${backends[@]}"
+}
+
+union_cleanup() {
+  local mnt
+  for mnt in $(awk -v d="$BENCH_DIR" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do
+    umount "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null || true
+  done
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$BENCH_DIR"
+}
+
+# --- store -------------------------------------------------------------------------------------
+
+# A multi-layer image as a docker-archive built with plain tools: layer tars of generated files
+# (many small ones, some large), a config listing their diff IDs, and manifest.json.
+store_build_archive() {
+  local dir=$1 total_mb=$2 layers=$3 i
+  mkdir -p "$dir/archive"
+  local per_layer_mb=$((total_mb / layers))
+  local diff_ids=() paths=()
+  for ((i = 0; i < layers; i++)); do
+    local root=$dir/src$i
+    mkdir -p "$root/small" "$root/large"
+    # Half the bytes in 4 KiB..64 KiB files, half in 8 MiB files.
+    local small_bytes=$((per_layer_mb * 1024 * 1024 / 2)) written=0 n=0
+    while [ "$written" -lt "$small_bytes" ]; do
+      local size=$(( (RANDOM % 16 + 1) * 4096 ))
+      mkdir -p "$root/small/d$((n / 100))"
+      head -c "$size" /dev/urandom >"$root/small/d$((n / 100))/f$n"
+      written=$((written + size)); n=$((n + 1))
+    done
+    local large=$((per_layer_mb / 2 / 8)) j
+    for ((j = 0; j < large; j++)); do head -c $((8 * 1024 * 1024)) /dev/urandom >"$root/large/big$j"; done
+    tar --sort=name --numeric-owner -C "$root" -cf "$dir/layer$i.tar" .
+    rm -rf "$root"
+    local hex; hex=$(sha256sum "$dir/layer$i.tar" | cut -d' ' -f1)
+    mkdir -p "$dir/archive/blobs/sha256"
+    mv "$dir/layer$i.tar" "$dir/archive/blobs/sha256/$hex"
+    diff_ids+=("\"sha256:$hex\""); paths+=("\"blobs/sha256/$hex\"")
+  done
+  local config; config=$(printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$(IFS=,; echo "${diff_ids[*]}")")
+  local cfg_hex; cfg_hex=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$config" >"$dir/archive/blobs/sha256/$cfg_hex"
+  printf '[{"Config":"blobs/sha256/%s","RepoTags":["bench/store:latest"],"Layers":[%s]}]' \
+    "$cfg_hex" "$(IFS=,; echo "${paths[*]}")" >"$dir/archive/manifest.json"
+  tar -C "$dir/archive" -cf "$dir/image.tar" .
+  rm -rf "$dir/archive"
+}
+
+bench_store() {
+  local total_mb=${BENCH_STORE_MB:-500} layers=${BENCH_STORE_LAYERS:-5}
+  local dir=$BENCH_DIR/store
+  rm -rf "$dir"; mkdir -p "$dir"
+  trap 'rm -rf "$BENCH_DIR"' EXIT
+  echo "building a ${total_mb} MB, ${layers}-layer image archive..." >&2
+  store_build_archive "$dir" "$total_mb" "$layers"
+  mkdir -p "$dir/x"; tar -xf "$dir/image.tar" -C "$dir/x"
+  local layer_tars=() f
+  for f in "$dir"/x/blobs/sha256/*; do
+    [ "$(stat -c %s "$f")" -gt 100000 ] && layer_tars+=("$f")
+  done
+
+  # The limit: extract every layer and hash it, nothing else.
+  local t0; t0=$(now)
+  local k=0
+  for tarfile in "${layer_tars[@]}"; do
+    mkdir -p "$dir/limit/$k"
+    tee >(sha256sum >/dev/null) <"$tarfile" | tar -x -C "$dir/limit/$k"
+    k=$((k + 1))
+  done
+  sync
+  local limit; limit=$(seconds_since "$t0")
+  rm -rf "$dir/limit"
+
+  t0=$(now); LAYERFS_ROOT=$dir/store "$LAYERFS" load -q -i "$dir/image.tar" >/dev/null; sync
+  local load; load=$(seconds_since "$t0")
+  t0=$(now); LAYERFS_ROOT=$dir/store "$LAYERFS" save -o "$dir/saved.tar" bench/store:latest; sync
+  local save; save=$(seconds_since "$t0")
+  cat "${layer_tars[@]}" >/dev/null
+  # import: one rootfs tar holding every layer's files.
+  mkdir -p "$dir/merged"
+  for f in "${layer_tars[@]}"; do tar -xf "$f" -C "$dir/merged"; done
+  tar --sort=name -C "$dir/merged" -cf "$dir/rootfs.tar" . && rm -rf "$dir/merged"
+  mkdir -p "$dir/lim2"; t0=$(now); tee >(sha256sum >/dev/null) <"$dir/rootfs.tar" | tar -x -C "$dir/lim2"; sync
+  local limit_import; limit_import=$(seconds_since "$t0")
+  rm -rf "$dir/lim2"
+  t0=$(now); LAYERFS_ROOT=$dir/store2 "$LAYERFS" import "$dir/rootfs.tar" bench/import >/dev/null; sync
+  local import; import=$(seconds_since "$t0")
+
+  t0=$(now); skopeo copy --quiet --insecure-policy "docker-archive:$dir/image.tar" "oci:$dir/oci:latest" >/dev/null; sync
+  local skopeo; skopeo=$(seconds_since "$t0")
+  t0=$(now); umoci unpack --image "$dir/oci:latest" "$dir/bundle" >/dev/null 2>&1; sync
+  local umoci; umoci=$(seconds_since "$t0")
+
+  printf '\n%-44s %8s %8s\n' "store: ${total_mb} MB, ${layers} layers" seconds "vs limit"
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+  printf '%-44s %8s %8s\n' "tar -x + sha256sum, per layer (the limit)" "$limit" "1.00x"
+  printf '%-44s %8s %8s\n' "layerfs load (docker-archive)" "$load" "$(ratio "$load" "$limit")"
+  printf '%-44s %8s %8s\n' "umoci unpack (OCI layout)" "$umoci" "$(ratio "$umoci" "$limit")"
+  printf '%-44s %8s %8s\n' "skopeo copy docker-archive -> oci" "$skopeo" "$(ratio "$skopeo" "$limit")"
+  printf '%-44s %8s %8s\n' "layerfs save" "$save" "$(ratio "$save" "$limit")"
+  printf '%-44s %8s %8s\n' "tar -x + sha256sum, one rootfs tar (limit)" "$limit_import" "1.00x"
+  printf '%-44s %8s %8s\n' "layerfs import (same rootfs tar)" "$import" "$(ratio "$import" "$limit_import")"
+}
+
+# --- dispatcher --------------------------------------------------------------------------------
+
+[ $# -ge 1 ] || usage
+benchmark=$1
+shift
+case $benchmark in
+  union) bench_union "$@" ;;
+  store) bench_store "$@" ;;
+  *) usage ;;
+esac
