@@ -41,5 +41,6 @@ void register_image_commands(CLI::App& app, GlobalOptions& options);
 void register_layer_commands(CLI::App& app, GlobalOptions& options);
 void register_system_commands(CLI::App& app, GlobalOptions& options);
 void register_mount_commands(CLI::App& app, GlobalOptions& options);
+void register_build_commands(CLI::App& app, GlobalOptions& options);
 
 }  // namespace layerfs::cli

@@ -1,4 +1,5 @@
 // layerfs: daemonless, rootless container images. This file wires global options and commands.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,8 @@ namespace {
 constexpr const char* kVersion = "0.1.0";
 
 void configure_logging(const std::string& level) {
+  // Warnings go to stderr: stdout carries what commands print (IDs, a container's output).
+  spdlog::set_default_logger(spdlog::stderr_color_st("layerfs"));
   spdlog::set_pattern("layerfs: %l: %v");
   auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off")
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
   layerfs::cli::register_layer_commands(app, options);
   layerfs::cli::register_system_commands(app, options);
   layerfs::cli::register_mount_commands(app, options);
+  layerfs::cli::register_build_commands(app, options);
 
   try {
     auto args = docker_style_arguments(argc, argv);

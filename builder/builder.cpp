@@ -1,0 +1,450 @@
+#include "builder/builder.h"
+
+#include <sys/utsname.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include "builder/build_cache.h"
+#include "builder/build_state.h"
+#include "builder/copy_step.h"
+#include "builder/dockerfile.h"
+#include "builder/metadata_steps.h"
+#include "layers/image.h"
+#include "layers/new_image.h"
+#include "layers/snapshot.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace layerfs::builder {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string rfc3339_of(int64_t seconds) {
+  time_t t = static_cast<time_t>(seconds);
+  struct tm tm;
+  ::gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The platform ARGs BuildKit predefines (TARGETPLATFORM, BUILDARCH, ...).
+Variables platform_args() {
+  struct utsname u;
+  ::uname(&u);
+  std::string machine = u.machine;
+  std::string arch = machine == "x86_64" ? "amd64" : machine == "aarch64" ? "arm64" : machine;
+  Variables vars;
+  for (const char* prefix : {"TARGET", "BUILD"}) {
+    std::string p = prefix;
+    vars[p + "PLATFORM"] = "linux/" + arch;
+    vars[p + "OS"] = "linux";
+    vars[p + "ARCH"] = arch;
+    vars[p + "VARIANT"] = "";
+  }
+  return vars;
+}
+
+struct StageDefinition {
+  const Instruction* from = nullptr;
+  std::string name;  // lower case
+  std::vector<const Instruction*> steps;
+};
+
+std::string flag_value(const Instruction& instruction, const std::string& name) {
+  for (const auto& flag : instruction.flags)
+    if (flag.rfind("--" + name + "=", 0) == 0) return flag.substr(name.size() + 3);
+  return {};
+}
+
+class Builder {
+ public:
+  Builder(const Store& store, const BuildOptions& options) : store_(store), options_(options) {}
+
+  BuildResult run() {
+    std::string text =
+        options_.dockerfile_path == "-" ? options_.dockerfile_text : read_file(dockerfile_path());
+    dockerfile_ = parse_dockerfile(text, display_name());
+    for (const auto& warning : dockerfile_.warnings) report("WARNING: " + warning);
+    split_stages();
+    size_t target = target_stage();
+    auto needed = needed_stages(target);
+
+    lock_ = store_.lock_for_writing();
+    index_ = ImageIndex::load(store_);
+    context_ = std::make_unique<ContextTree>(options_.context_dir,
+                                             IgnoreRules::load(options_.context_dir));
+    states_.resize(stages_.size());
+    for (size_t i = 0; i <= target; ++i)
+      if (needed.count(i)) build_stage(i);
+
+    StageState& final_state = states_[target];
+    if (!options_.labels.empty()) {
+      Instruction label;
+      label.keyword = "LABEL";
+      label.command = "label";
+      for (const auto& [k, v] : options_.labels) label.args.insert(label.args.end(), {k, v, "="});
+      label.original = "LABEL (from --label)";
+      run_step(final_state, label, "--label");
+    }
+    if (final_state.image_id.empty()) commit(final_state, "", true, {}, "");
+    for (const auto& tag : options_.tags)
+      index_.tags[tag] = index_.images.at(final_state.image_id).manifest_digest;
+    if (!options_.tags.empty()) index_.save(store_);
+    result_.image_id = final_state.image_id;
+    return result_;
+  }
+
+ private:
+  std::string dockerfile_path() const {
+    return options_.dockerfile_path.empty() ? options_.context_dir + "/Dockerfile"
+                                            : options_.dockerfile_path;
+  }
+  std::string display_name() const {
+    return options_.dockerfile_path == "-" ? "-" : basename_of(dockerfile_path());
+  }
+  [[noreturn]] void fail(const Instruction& instruction, const std::string& message) const {
+    throw UserError(dockerfile_.file_name + ":" + std::to_string(instruction.start_line) + ": " +
+                    message);
+  }
+  void report(const std::string& line) const {
+    if (options_.progress) options_.progress(line);
+  }
+
+  void split_stages() {
+    Variables defaults = platform_args();
+    for (const auto& instruction : dockerfile_.instructions) {
+      if (instruction.command == "from") {
+        stages_.push_back({&instruction, "", {}});
+        continue;
+      }
+      if (stages_.empty()) {
+        if (instruction.command != "arg")
+          fail(instruction, instruction.keyword + " before the first FROM (only ARG may be)");
+        declare_args(instruction, meta_args_, defaults);
+        continue;
+      }
+      stages_.back().steps.push_back(&instruction);
+    }
+    if (stages_.empty()) throw UserError(dockerfile_.file_name + ": no FROM instruction");
+    for (auto& stage : stages_) {
+      const auto& args = stage.from->args;
+      if (args.empty()) fail(*stage.from, "FROM requires an image name");
+      if (args.size() == 3 && lower(args[1]) == "as")
+        stage.name = lower(args[2]);
+      else if (args.size() != 1)
+        fail(*stage.from, "FROM requires either one or three arguments (IMAGE [AS NAME])");
+    }
+  }
+
+  // ARG name[=default]: the --build-arg value wins, then the default, then a meta ARG's value.
+  void declare_args(const Instruction& instruction, Variables& scope, const Variables& outer) {
+    ShellLexer lexer(dockerfile_.escape);
+    for (const auto& word : instruction.args) {
+      auto eq = word.find('=');
+      std::string name = word.substr(0, eq);
+      std::optional<std::string> value;
+      if (eq != std::string::npos) {
+        Variables vars = outer;
+        for (const auto& [k, v] : scope) vars[k] = v;
+        value = lexer.process_word(word.substr(eq + 1), vars);
+      }
+      auto given = options_.build_args.find(name);
+      if (given != options_.build_args.end()) {
+        if (given->second)
+          value = given->second;
+        else if (const char* env = std::getenv(name.c_str()))
+          value = env;
+      }
+      if (!value) {
+        auto it = outer.find(name);
+        if (it != outer.end()) value = it->second;
+      }
+      if (value)
+        scope[name] = *value;
+      else
+        scope.erase(name);
+      if (value) used_args_.insert(name);
+    }
+  }
+
+  size_t target_stage() const {
+    if (options_.target.empty()) return stages_.size() - 1;
+    for (size_t i = 0; i < stages_.size(); ++i)
+      if (stages_[i].name == lower(options_.target)) return i;
+    throw UserError("target stage \"" + options_.target + "\" could not be found");
+  }
+
+  // Index of an earlier stage named by `ref` (a name or a number), or -1.
+  int stage_named(const std::string& ref, size_t before) const {
+    for (size_t i = 0; i < before; ++i)
+      if (!stages_[i].name.empty() && stages_[i].name == lower(ref)) return static_cast<int>(i);
+    if (!ref.empty() && ref.find_first_not_of("0123456789") == std::string::npos) {
+      size_t n = std::stoul(ref);
+      if (n < before) return static_cast<int>(n);
+    }
+    return -1;
+  }
+
+  std::string base_name(size_t i) const {
+    Variables vars = platform_args();
+    for (const auto& [k, v] : meta_args_) vars[k] = v;
+    return ShellLexer(dockerfile_.escape).process_word(stages_[i].from->args[0], vars);
+  }
+
+  std::set<size_t> needed_stages(size_t target) const {
+    std::set<size_t> needed = {target};
+    for (size_t i = target + 1; i-- > 0;) {
+      if (!needed.count(i)) continue;
+      if (int s = stage_named(base_name(i), i); s >= 0) needed.insert(static_cast<size_t>(s));
+      for (const auto* step : stages_[i].steps) {
+        std::string from = flag_value(*step, "from");
+        if (!from.empty())
+          if (int s = stage_named(from, i); s >= 0) needed.insert(static_cast<size_t>(s));
+      }
+    }
+    return needed;
+  }
+
+  void build_stage(size_t i) {
+    StageState& state = states_[i];
+    state.index = i;
+    state.name = stages_[i].name;
+    std::string base = base_name(i);
+    report("#" + std::to_string(++step_number_) + " [stage " + std::to_string(i) + "] FROM " +
+           base);
+    if (int s = stage_named(base, i); s >= 0) {
+      const StageState& parent = states_[static_cast<size_t>(s)];
+      state.config = parent.config;
+      state.layers = parent.layers;
+      state.image_id = parent.image_id;
+    } else if (lower(base) == "scratch") {
+      state.config = {
+          {"architecture", platform_args()["TARGETARCH"]},
+          {"os", "linux"},
+          {"config",
+           {{"Env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}}},
+          {"rootfs", {{"type", "layers"}, {"diff_ids", nlohmann::json::array()}}},
+          {"history", nlohmann::json::array()}};
+    } else {
+      std::string id;
+      try {
+        id = resolve_image(index_, base);
+      } catch (const UserError& e) {
+        fail(*stages_[i].from, e.what());
+      }
+      load_state(state, id);
+    }
+    if (!state.config.contains("config") || state.config["config"].is_null())
+      state.config["config"] = nlohmann::json::object();
+
+    // ONBUILD triggers of the base run first, then are dropped from the new image.
+    std::vector<Instruction> triggers;
+    auto& runtime = state.runtime();
+    if (runtime.contains("OnBuild") && runtime["OnBuild"].is_array()) {
+      for (const auto& line : runtime["OnBuild"])
+        triggers.push_back(parse_instruction_line(line.get<std::string>()));
+      runtime.erase("OnBuild");
+    }
+    for (auto& trigger : triggers) {
+      trigger.start_line = stages_[i].from->start_line;
+      run_step(state, trigger, "ONBUILD");
+    }
+    for (const auto* step : stages_[i].steps) run_step(state, *step, "");
+    state.built = true;
+  }
+
+  void load_state(StageState& state, const std::string& id) {
+    Image image = load_image(store_, index_, id);
+    state.config = image.config;
+    state.layers.clear();
+    for (const auto& diff_id : image.diff_ids())
+      state.layers.push_back(store_.read_layer_info(diff_id));
+    state.image_id = id;
+  }
+
+  std::vector<std::string> layer_dirs(const StageState& state) const {
+    std::vector<std::string> dirs;
+    for (auto it = state.layers.rbegin(); it != state.layers.rend(); ++it)
+      dirs.push_back(store_.layer_diff_path(it->diff_id));
+    return dirs;
+  }
+
+  // The tree COPY --from reads: an earlier stage, or an image; its identity goes into the key.
+  std::unique_ptr<SourceTree> from_tree(const StageState& state, const Instruction& instruction,
+                                        const std::string& ref, std::string& identity) {
+    if (int s = stage_named(ref, state.index); s >= 0) {
+      const StageState& other = states_[static_cast<size_t>(s)];
+      identity = "stage " + other.image_id;
+      return std::make_unique<ImageTree>(ImageView(layer_dirs(other)));
+    }
+    StageState image_state;
+    try {
+      load_state(image_state, resolve_image(index_, ref));
+    } catch (const UserError& e) {
+      fail(instruction, e.what());
+    }
+    identity = "image " + image_state.image_id;
+    return std::make_unique<ImageTree>(ImageView(layer_dirs(image_state)));
+  }
+
+  void run_step(StageState& state, const Instruction& instruction, const std::string& origin) {
+    const auto& c = instruction.command;
+    std::string label = "#" + std::to_string(++step_number_) + " [stage " +
+                        std::to_string(state.index) + "] " + (origin.empty() ? "" : origin + " ") +
+                        instruction.original;
+    if (c == "arg") {
+      declare_args(instruction, state.args, meta_args_);
+      report(label);
+      return;
+    }
+    if (c == "from") fail(instruction, "FROM is not allowed here");
+    ShellLexer lexer(dockerfile_.escape);
+    Variables vars = state.variables();
+    ExpandedStep step;
+    std::unique_ptr<SourceTree> from;
+    CopyRequest copy;
+    try {
+      if (c == "env" || c == "label") {
+        for (size_t i = 0; i + 1 < instruction.args.size(); i += 3) {
+          step.words.push_back(lexer.process_word(instruction.args[i], vars));
+          step.words.push_back(lexer.process_word(instruction.args[i + 1], vars));
+          if (c == "env") vars[step.words[step.words.size() - 2]] = step.words.back();
+        }
+      } else if (c == "copy" || c == "add") {
+        for (const auto& arg : instruction.args)
+          step.words.push_back(lexer.process_word(arg, vars));
+        copy.instruction = &instruction;
+        copy.is_add = c == "add";
+        copy.chown = lexer.process_word(flag_value(instruction, "chown"), vars);
+        copy.chmod = lexer.process_word(flag_value(instruction, "chmod"), vars);
+        std::string from_ref = lexer.process_word(flag_value(instruction, "from"), vars);
+        std::string identity = "context";
+        if (!from_ref.empty()) from = from_tree(state, instruction, from_ref, identity);
+        copy.source = from ? from.get() : context_.get();
+        copy.words = step.words;
+        std::vector<std::string> patterns;
+        for (size_t i = 0; i + 1 < step.words.size(); ++i)
+          if (step.words[i].rfind("<<", 0) != 0) patterns.push_back(step.words[i]);
+        for (const auto& h : instruction.heredocs) identity += "\nheredoc " + h.content;
+        step.sources_digest = identity + " " + digest_sources(*copy.source, patterns);
+      } else if (c == "expose" || c == "volume" || c == "workdir" || c == "user" ||
+                 c == "stopsignal" || c == "maintainer") {
+        for (const auto& arg : instruction.args) {
+          if (c == "expose" || c == "volume")
+            for (auto& w : lexer.process_words(arg, vars)) step.words.push_back(w);
+          else
+            step.words.push_back(lexer.process_word(arg, vars));
+        }
+      } else if (c == "run") {
+        fail(instruction, "RUN needs the container sandbox, which this layerfs build lacks");
+      } else if (!is_metadata_instruction(c)) {
+        fail(instruction, "unknown instruction: " + instruction.keyword);
+      }
+    } catch (const UserError& e) {
+      std::string what = e.what();
+      if (what.rfind(dockerfile_.file_name + ":", 0) == 0) throw;
+      fail(instruction, what);
+    }
+    step.text = instruction.keyword;
+    for (const auto& flag : instruction.flags) step.text += " " + flag;
+    if (c == "env" || c == "label") {
+      for (size_t i = 0; i + 1 < step.words.size(); i += 2)
+        step.text += " " + step.words[i] + "=" + step.words[i + 1];
+    } else if (instruction.trigger) {
+      step.text += " " + instruction.trigger->original;
+    } else if (!step.words.empty()) {
+      for (const auto& w : step.words) step.text += " " + w;
+    } else {
+      step.text += instruction.json ? " " + nlohmann::json(instruction.args).dump()
+                                    : (instruction.args.empty() ? "" : " " + instruction.args[0]);
+    }
+    report(label);
+    ++result_.steps;
+
+    std::string key = cache_key({state.image_id, step.text, step.sources_digest, ""});
+    if (!options_.no_cache)
+      if (auto hit = cache_lookup(store_, index_, key)) {
+        load_state(state, *hit);
+        if (c == "cmd") state.cmd_set = true;
+        ++result_.cached_steps;
+        report("#" + std::to_string(step_number_) + " CACHED");
+        return;
+      }
+    auto started = std::chrono::steady_clock::now();
+    try {
+      if (c == "copy" || c == "add") {
+        StagingDir staging(store_.tmp_dir(), "build-");
+        std::string upper = staging.path() + "/upper";
+        make_dirs(upper, 0755);
+        run_copy(state, ImageView(layer_dirs(state)), copy, upper);
+        SnapshotOptions snapshot_options;
+        snapshot_options.source_date_epoch = options_.source_date_epoch;
+        LayerInfo layer = snapshot_directory(store_, upper, snapshot_options);
+        commit(state, step.text, false, layer, key);
+      } else {
+        apply_metadata_step(state, instruction, step);
+        commit(state, step.text, true, {}, key);
+      }
+    } catch (const UserError& e) {
+      std::string what = e.what();
+      if (what.rfind(dockerfile_.file_name + ":", 0) == 0) throw;
+      fail(instruction, what);
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    char done[64];
+    std::snprintf(done, sizeof done, " DONE %.1fs", seconds);
+    report("#" + std::to_string(step_number_) + done);
+  }
+
+  // Registers the state's config (plus the new layer) as an image whose parent is the previous.
+  void commit(StageState& state, const std::string& created_by, bool empty_layer,
+              const LayerInfo& layer, const std::string& key) {
+    std::string created =
+        options_.source_date_epoch ? rfc3339_of(*options_.source_date_epoch) : now_rfc3339();
+    state.config["created"] = created;
+    if (!empty_layer) {
+      state.layers.push_back(layer);
+      state.config["rootfs"]["diff_ids"].push_back(layer.diff_id);
+    }
+    if (!created_by.empty()) {
+      nlohmann::json history = {
+          {"created", created}, {"created_by", created_by}, {"comment", "buildkit.dockerfile.v0"}};
+      if (empty_layer) history["empty_layer"] = true;
+      state.config["history"].push_back(history);
+    }
+    NewImage image{state.config, {}, state.layers, state.image_id, {}, {}, {}};
+    state.image_id = register_image(store_, index_, image);
+    if (!key.empty()) cache_record(store_, key, state.image_id);
+  }
+
+  const Store& store_;
+  const BuildOptions& options_;
+  Dockerfile dockerfile_;
+  std::vector<StageDefinition> stages_;
+  std::vector<StageState> states_;
+  Variables meta_args_;
+  std::set<std::string> used_args_;
+  std::unique_ptr<FileLock> lock_;
+  ImageIndex index_;
+  std::unique_ptr<ContextTree> context_;
+  BuildResult result_;
+  int step_number_ = 0;
+};
+
+}  // namespace
+
+BuildResult build_image(const Store& store, const BuildOptions& options) {
+  return Builder(store, options).run();
+}
+
+}  // namespace layerfs::builder
