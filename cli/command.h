@@ -42,5 +42,7 @@ void register_layer_commands(CLI::App& app, GlobalOptions& options);
 void register_system_commands(CLI::App& app, GlobalOptions& options);
 void register_mount_commands(CLI::App& app, GlobalOptions& options);
 void register_build_commands(CLI::App& app, GlobalOptions& options);
+void register_container_commands(CLI::App& app, GlobalOptions& options);
+void register_registry_commands(CLI::App& app, GlobalOptions& options);
 
 }  // namespace layerfs::cli

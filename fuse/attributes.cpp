@@ -13,52 +13,53 @@ namespace layerfs::fuse {
 
 namespace {
 
-std::optional<OverrideStat> override_of(int fd) {
-  auto value = get_xattr(fd, kOverrideStatXattr);
+std::optional<OverrideStat> override_of(FileAt at) {
+  auto value = get_xattr(at, kOverrideStatXattr);
   if (!value) return std::nullopt;
   return parse_override_stat(*value);
 }
 
 }  // namespace
 
-int presented_stat_fd(int fd, struct stat& out) {
+int presented_stat_at(FileAt at, struct stat& out) {
   struct stat native;
-  if (int err = stat_fd(fd, native)) return err;
+  if (int err = stat_at(at, native)) return err;
   // Symlinks cannot carry user xattrs: skip the lookup.
-  out = apply_override_stat(native, S_ISLNK(native.st_mode) ? std::nullopt : override_of(fd));
+  out = apply_override_stat(native, S_ISLNK(native.st_mode) ? std::nullopt : override_of(at));
   return 0;
 }
 
-int presented_stat(const Node& node, struct stat& out) {
-  if (int err = presented_stat_fd(node.top.fd.get(), out)) return err;
+void present_node(const Node& node, struct stat& out) {
   out.st_ino = node.ino;
   if (node.is_merged_dir()) out.st_nlink = 1;
-  return 0;
 }
 
-int record_presented(int fd, const Presented& want) {
+int record_presented(FileAt at, const Presented& want) {
   struct stat native;
-  if (int err = stat_fd(fd, native)) return err;
+  if (int err = stat_at(at, native)) return err;
   const mode_t type = want.mode & S_IFMT;
   const mode_t perm = want.mode & 07777;
   const bool symlink = S_ISLNK(native.st_mode);
-  auto existing = symlink ? std::nullopt : override_of(fd);
-  std::string path = proc_path(fd);
+  auto existing = symlink ? std::nullopt : override_of(at);
 
   if (!running_rootless()) {
-    if ((native.st_uid != want.uid || native.st_gid != want.gid) &&
-        ::fchownat(fd, "", want.uid, want.gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
-      return errno;
+    if (native.st_uid != want.uid || native.st_gid != want.gid) {
+      if (int err = chown_at(at, want.uid, want.gid)) return err;
+    }
     // After the chown, which clears setuid/setgid bits.
-    if (!symlink && ::chmod(path.c_str(), perm) != 0) return errno;
+    if (!symlink) {
+      if (int err = chmod_at(at, perm)) return err;
+    }
     if (!existing) return 0;
     OverrideStat updated{want.uid, want.gid, perm, existing->type, existing->rdev};
-    return set_xattr(fd, kOverrideStatXattr, format_override_stat(updated));
+    return set_xattr(at, kOverrideStatXattr, format_override_stat(updated));
   }
   if (symlink) return 0;
   const mode_t owner_access = S_ISDIR(native.st_mode) ? 0700 : 0600;
   const mode_t real = perm | owner_access;
-  if ((native.st_mode & 07777) != real && ::chmod(path.c_str(), real) != 0) return errno;
+  if ((native.st_mode & 07777) != real) {
+    if (int err = chmod_at(at, real)) return err;
+  }
   native.st_mode = (native.st_mode & S_IFMT) | real;
   struct stat shown = apply_override_stat(native, std::nullopt);
   const mode_t native_type = native.st_mode & S_IFMT;
@@ -66,7 +67,7 @@ int record_presented(int fd, const Presented& want) {
                 (shown.st_mode & 07777) != perm || (type != 0 && type != native_type);
   if (!needed) return 0;
   OverrideStat updated{want.uid, want.gid, perm, type != 0 ? type : native_type, want.rdev};
-  return set_xattr(fd, kOverrideStatXattr, format_override_stat(updated));
+  return set_xattr(at, kOverrideStatXattr, format_override_stat(updated));
 }
 
 Presented new_file_owner(uid_t uid, gid_t gid, mode_t mode, const struct stat& parent) {

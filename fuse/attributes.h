@@ -9,13 +9,15 @@
 #include <optional>
 
 #include "fuse/node.h"
+#include "fuse/path_fd.h"
 
 namespace layerfs::fuse {
 
-// 0 or errno.
-int presented_stat(const Node& node, struct stat& out);
-// The image's view of a backing file given by an O_PATH fd. 0 or errno.
-int presented_stat_fd(int fd, struct stat& out);
+// The image's view of a backing file. 0 or errno.
+int presented_stat_at(FileAt at, struct stat& out);
+// Adds what the node decides to the backing file's presented stat: the stable inode number and
+// st_nlink 1 for merged directories.
+void present_node(const Node& node, struct stat& out);
 
 struct Presented {
   uid_t uid = 0;
@@ -24,11 +26,11 @@ struct Presented {
   dev_t rdev = 0;
 };
 
-// Makes an upper file (O_PATH fd) show `want`: chown/chmod as root; as a rootless daemon the real
+// Makes an upper file show `want`: chown/chmod as root; as a rootless daemon the real
 // mode keeps owner access (the daemon must go on reading and writing it) and whatever the real
 // file cannot express goes into the override xattr. Symlinks keep their native owner when
 // rootless (no xattrs on symlinks). 0 or errno.
-int record_presented(int fd, const Presented& want);
+int record_presented(FileAt at, const Presented& want);
 
 // The owner and mode a new file gets: the caller's fsuid/fsgid, or the directory's group when the
 // directory is setgid (as the kernel does for native file systems).

@@ -1,8 +1,6 @@
 #include "fuse/copy_up.h"
 
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,8 +9,11 @@
 #include <string>
 
 #include "fuse/attributes.h"
+#include "fuse/copy_up_links.h"
+#include "fuse/file_data.h"
 #include "fuse/layer_search.h"
 #include "fuse/merged_dir.h"
+#include "fuse/metacopy.h"
 #include "fuse/path_fd.h"
 #include "fuse/whiteout.h"
 #include "util/override_stat.h"
@@ -26,59 +27,7 @@ std::string temp_name() {
   return "copyup-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
-int copy_range_plain(int in, int out, off_t offset, off_t end) {
-  char buffer[1 << 16];
-  while (offset < end) {
-    size_t want = static_cast<size_t>(std::min<off_t>(end - offset, sizeof buffer));
-    ssize_t n = retry_eintr([&] { return ::pread(in, buffer, want, offset); });
-    if (n < 0) return errno;
-    if (n == 0) break;
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w =
-          retry_eintr([&] { return ::pwrite(out, buffer + done, n - done, offset + done); });
-      if (w < 0) return errno;
-      done += w;
-    }
-    offset += n;
-  }
-  return 0;
-}
-
-int copy_range(int in, int out, off_t offset, off_t end) {
-  while (offset < end) {
-    loff_t in_off = offset, out_off = offset;
-    ssize_t n = ::copy_file_range(in, &in_off, out, &out_off, static_cast<size_t>(end - offset), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
-        return copy_range_plain(in, out, offset, end);
-      return errno;
-    }
-    if (n == 0) break;
-    offset += n;
-  }
-  return 0;
-}
-
-// Copies the data of `in` to the empty file `out`, keeping holes (a sparse file stays sparse).
-int copy_data(int in, int out, off_t size) {
-  if (size == 0) return 0;
-  if (::ioctl(out, FICLONE, in) == 0) return 0;
-  for (off_t offset = 0; offset < size;) {
-    off_t data = ::lseek(in, offset, SEEK_DATA);
-    if (data < 0) {
-      if (errno == ENXIO) break;                 // only a hole remains
-      return copy_range(in, out, offset, size);  // no SEEK_DATA: copy everything
-    }
-    off_t hole = ::lseek(in, data, SEEK_HOLE);
-    if (hole < 0) hole = size;
-    if (int err = copy_range(in, out, data, hole)) return err;
-    offset = hole;
-  }
-  return ::ftruncate(out, size) == 0 ? 0 : errno;
-}
-
-int copy_xattrs(int from, int to) {
+int copy_xattrs(FileAt from, FileAt to) {
   for (const std::string& name : list_xattrs(from)) {
     // Overlay bookkeeping (opaque flags, origins) belongs to the lower copy; the recorded owner
     // (override_stat) is part of the file and moves with it.
@@ -93,11 +42,17 @@ int copy_xattrs(int from, int to) {
 }
 
 // Creates the copy of `source` (stat `st`) in the scratch directory under `tmp`.
-int create_copy(int scratch, const std::string& tmp, const LayerEntry& source,
-                const struct stat& st) {
+// With `metacopy_origin`, a regular file gets its size but no data (a hole) and the marker.
+int create_copy(int scratch, const std::string& tmp, FileAt source, const struct stat& st,
+                const std::string* metacopy_origin) {
   switch (st.st_mode & S_IFMT) {
     case S_IFREG: {
-      UniqueFd in(reopen_fd(source.fd.get(), O_RDONLY));
+      if (metacopy_origin != nullptr) {
+        UniqueFd out(::openat(scratch, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+        if (!out || ::ftruncate(out.get(), st.st_size) != 0) return errno;
+        return mark_metacopy(FileAt(scratch, tmp.c_str()), *metacopy_origin);
+      }
+      UniqueFd in(reopen_at(source, O_RDONLY));
       if (!in) return errno;
       UniqueFd out(::openat(scratch, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
       if (!out) return errno;
@@ -107,7 +62,7 @@ int create_copy(int scratch, const std::string& tmp, const LayerEntry& source,
       return ::mkdirat(scratch, tmp.c_str(), 0700) == 0 ? 0 : errno;
     case S_IFLNK: {
       std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-      ssize_t n = ::readlinkat(source.fd.get(), "", target.data(), target.size());
+      ssize_t n = readlink_at(source, target.data(), target.size());
       if (n < 0) return errno;
       target.resize(static_cast<size_t>(n));
       return ::symlinkat(target.c_str(), scratch, tmp.c_str()) == 0 ? 0 : errno;
@@ -122,16 +77,15 @@ int create_copy(int scratch, const std::string& tmp, const LayerEntry& source,
 }
 
 // Gives the copy `tmp` the attributes of its source (`st` native, `shown` as presented).
-int copy_attributes(int scratch, const std::string& tmp, const LayerEntry& source,
-                    const struct stat& st, const struct stat& shown, uint64_t ino) {
-  UniqueFd copy(open_path_at(scratch, tmp));
-  if (!copy) return errno;
+int copy_attributes(int scratch, const std::string& tmp, FileAt source, const struct stat& st,
+                    const struct stat& shown, uint64_t ino) {
+  FileAt copy(scratch, tmp.c_str());
   if (!S_ISLNK(st.st_mode)) {
-    if (int err = copy_xattrs(source.fd.get(), copy.get())) return err;
+    if (int err = copy_xattrs(source, copy)) return err;
   }
-  record_origin(copy.get(), st.st_mode & S_IFMT, ino);
+  record_origin(copy, st.st_mode & S_IFMT, ino);
   Presented want{shown.st_uid, shown.st_gid, shown.st_mode, shown.st_rdev};
-  if (int err = record_presented(copy.get(), want)) return err;
+  if (int err = record_presented(copy, want)) return err;
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
   if (::utimensat(scratch, tmp.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) return errno;
   return 0;
@@ -142,75 +96,141 @@ void remove_temp(int scratch, const std::string& tmp) {
     ::unlinkat(scratch, tmp.c_str(), AT_REMOVEDIR);
 }
 
-// Copies the lower entry `source` into upper directory `upper_dir` as `name`; returns an O_PATH
-// fd on the copy.
-UniqueFd copy_entry(UnionFs& fs, int upper_dir, const std::string& name, const LayerEntry& source,
-                    uint64_t ino) {
+// Copies the lower file `source` into upper directory `upper_dir` as `name`.
+void copy_entry(UnionFs& fs, int upper_dir, const std::string& name, FileAt source, uint64_t ino,
+                const std::string* metacopy_origin = nullptr, PreparedData* prepared = nullptr) {
   struct stat st, shown;
-  check(stat_fd(source.fd.get(), st), "stat copy-up source");
-  check(presented_stat_fd(source.fd.get(), shown), "stat copy-up source");
+  check(stat_at(source, st), "stat copy-up source");
+  check(presented_stat_at(source, shown), "stat copy-up source");
   int scratch = fs.layers.scratch_fd();
-  std::string tmp = temp_name();
-  int err = create_copy(scratch, tmp, source, st);
+  const std::string* ready =
+      prepared != nullptr && metacopy_origin == nullptr ? prepared->for_source(st) : nullptr;
+  std::string tmp = ready != nullptr ? *ready : temp_name();
+  if (ready != nullptr) prepared->consumed();  // from here on, this function owns the file
+  int err = ready != nullptr ? 0 : create_copy(scratch, tmp, source, st, metacopy_origin);
   if (err == 0) err = copy_attributes(scratch, tmp, source, st, shown, ino);
   if (err == 0 && ::renameat(scratch, tmp.c_str(), upper_dir, name.c_str()) != 0) err = errno;
   if (err != 0) {
     remove_temp(scratch, tmp);
     throw_errno("copy-up " + name, err);
   }
-  UniqueFd copy(open_path_at(upper_dir, name));
-  if (!copy) throw_errno("open copy of " + name);
-  return copy;
 }
 
 // Copies up everything below the directory whose layers are `dirs` (dirs[0] is in the upper one).
-void copy_children(UnionFs& fs, const std::vector<const LayerEntry*>& dirs) {
-  int upper_dir = dirs[0]->fd.get();
+void copy_children(UnionFs& fs, const DirLayers& dirs) {
+  int upper_dir = dirs[0].get();
   for (const DirEntry& entry : read_merged(fs.layers, dirs)) {
     Found found;
-    check(find_entry(fs.layers, dirs, entry.name, found), "look up for copy-up");
+    check(find_entry(dirs, entry.name, found), "look up for copy-up");
     uint64_t ino = stable_ino(fs.layers, found);
-    if (!fs.layers.is_upper(found.top.layer)) {
-      UniqueFd copy = copy_entry(fs, upper_dir, entry.name, found.top, ino);
-      if (S_ISDIR(found.st.st_mode)) found.lower.insert(found.lower.begin(), std::move(found.top));
-      found.top = LayerEntry{0, std::move(copy)};
+    if (!fs.layers.is_upper(found.layer)) {
+      copy_entry(fs, upper_dir, entry.name, found.at(), ino);
+      if (S_ISDIR(found.st.st_mode)) found.lower.insert(found.lower.begin(), found.layer);
+      found.layer = 0;
+      found.dir = dirs[0].fd;
     }
-    if (S_ISDIR(found.st.st_mode) && !found.lower.empty()) {
-      std::vector<const LayerEntry*> child_dirs = layers_of(found);
-      copy_children(fs, child_dirs);
-    }
+    if (S_ISDIR(found.st.st_mode) && !found.lower.empty())
+      copy_children(fs, open_layers(dirs, found));
   }
 }
 
 // Re-points the live nodes below `dir` at their (now upper, unmerged) backing files.
 void refresh_children(UnionFs& fs, Node& dir) {
   for (const auto& child : fs.table.children_of(dir)) {
-    UniqueFd fd(open_path_at(dir.top.fd.get(), child->name));
-    if (!fd) continue;
-    child->top = LayerEntry{0, std::move(fd)};
+    child->layer = 0;
     child->lower.clear();
     fs.invalidate_listing(*child);
     if (child->is_dir()) refresh_children(fs, *child);
   }
 }
 
+// The node's path from the root of the union.
+std::string union_path(const Node& node) {
+  if (!node.parent) return "";
+  std::string parent = union_path(*node.parent);
+  return parent.empty() ? node.name : parent + "/" + node.name;
+}
+
+// Fills in the data of a metacopy node; its other names (hard links) share the upper file.
+void complete_data(UnionFs& fs, Node& node) {
+  check(complete_metacopy(fs.locate(node).at(), fs.layers.lower_fds()), "copy up data");
+  node.metacopy = false;
+  for (fuse_ino_t alias : fs.table.aliases(node.ino)) fs.node(alias).metacopy = false;
+}
+
 }  // namespace
 
-void copy_up(UnionFs& fs, Node& node) {
-  if (fs.layers.is_upper(node.top.layer)) return;
+PreparedData& PreparedData::operator=(PreparedData&& other) noexcept {
+  if (this != &other) {
+    discard();
+    scratch_ = other.scratch_;
+    tmp_ = std::exchange(other.tmp_, std::string());
+    source_ = other.source_;
+  }
+  return *this;
+}
+
+const std::string* PreparedData::for_source(const struct stat& source) const {
+  if (tmp_.empty() || source.st_dev != source_.st_dev || source.st_ino != source_.st_ino)
+    return nullptr;
+  return &tmp_;
+}
+
+void PreparedData::discard() {
+  if (!tmp_.empty()) ::unlinkat(scratch_, tmp_.c_str(), 0);
+  tmp_.clear();
+}
+
+PreparedData prepare_copy_up(UnionFs& fs, Node& node) {
+  FileRef source;
+  struct stat st;
+  {
+    std::shared_lock lock(fs.tree);
+    if (fs.layers.is_upper(node.layer) || !fs.layers.writable() || !S_ISREG(node.type)) return {};
+    source = fs.locate(node);  // keeps the lower directory open after the lock is released
+    if (stat_at(source.at(), st) != 0 || st.st_size < kPrepareOutsideLockSize) return {};
+  }
+  // Lower layers never change: the file found under the lock is still there.
+  int scratch = fs.layers.scratch_fd();
+  PreparedData prepared(scratch, temp_name(), st);
+  const std::string& tmp = *prepared.for_source(st);
+  UniqueFd in(reopen_at(source.at(), O_RDONLY));
+  if (!in) throw_errno("open copy-up source " + source.name);
+  UniqueFd out(::openat(scratch, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+  if (!out) throw_errno("create copy-up file");
+  check(copy_data(in.get(), out.get(), st.st_size), "copy up data");
+  return prepared;
+}
+
+void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared) {
+  if (fs.layers.is_upper(node.layer)) {
+    if (node.metacopy && mode == CopyUp::Full) complete_data(fs, node);
+    return;
+  }
   if (!fs.layers.writable()) throw_errno("copy-up", EROFS);
   Node& parent = *node.parent;
   copy_up(fs, parent);
-  UniqueFd copy = copy_entry(fs, parent.top.fd.get(), node.name, node.top, node.ino);
-  if (node.is_dir()) node.lower.insert(node.lower.begin(), std::move(node.top));
-  node.top = LayerEntry{0, std::move(copy)};
+  FileRef source = fs.locate(node);
+  struct stat lower_st;
+  check(stat_at(source.at(), lower_st), "stat copy-up source");
+  const size_t lower_layer = node.layer;
+  // A lower path is its path in the union: renaming a lower file copies it up first.
+  std::string origin = union_path(node);
+  const bool metadata_only = mode == CopyUp::MetadataOnly && S_ISREG(lower_st.st_mode);
+  copy_entry(fs, fs.dir_fd(parent, 0)->get(), node.name, source.at(), node.ino,
+             metadata_only ? &origin : nullptr, prepared);
+  if (node.is_dir()) node.lower.insert(node.lower.begin(), node.layer);
+  node.layer = 0;
+  node.metacopy = metadata_only;
+  if (S_ISREG(lower_st.st_mode) && lower_st.st_nlink > 1)
+    copy_up_other_names(fs, node, lower_layer, lower_st);
 }
 
 void copy_up_tree(UnionFs& fs, Node& dir) {
   copy_up(fs, dir);
   if (dir.lower.empty()) return;
-  copy_children(fs, layers_of(dir));
-  check(fs.whiteouts.make_opaque(dir.top.fd.get()), "make directory opaque");
+  copy_children(fs, fs.dir_layers(dir));
+  check(fs.whiteouts.make_opaque(fs.locate(dir).at()), "make directory opaque");
   dir.lower.clear();
   fs.invalidate_listing(dir);
   refresh_children(fs, dir);

@@ -4,14 +4,56 @@
 // half-copied file visible. The copy records its origin's inode number (stable st_ino).
 #pragma once
 
+#include <sys/stat.h>
+
+#include <string>
+#include <utility>
+
 #include "fuse/node.h"
 #include "fuse/union_fs.h"
 
 namespace layerfs::fuse {
 
-// Makes `node` backed by the upper layer. No-op when it already is. Needs the tree lock
-// exclusively. Throws SysError (EROFS on a read-only mount).
-void copy_up(UnionFs& fs, Node& node);
+enum class CopyUp {
+  Full,          // data too: the file is about to be written
+  MetadataOnly,  // a regular file gets attributes only; its data stays below (metacopy.h)
+};
+
+// The data of a large lower file, copied into the work directory before its copy-up without
+// holding the tree lock (other operations go on meanwhile); copy_up then only renames it in. The
+// temporary file goes away with this object when copy_up did not use it.
+class PreparedData {
+ public:
+  PreparedData() = default;
+  PreparedData(int scratch, std::string tmp, const struct stat& source)
+      : scratch_(scratch), tmp_(std::move(tmp)), source_(source) {}
+  PreparedData(PreparedData&& other) noexcept { *this = std::move(other); }
+  PreparedData& operator=(PreparedData&& other) noexcept;
+  ~PreparedData() { discard(); }
+
+  // The temporary name when it holds the data of `source` (same file, unchanged), else null.
+  const std::string* for_source(const struct stat& source) const;
+  void consumed() { tmp_.clear(); }
+  void discard();
+
+ private:
+  int scratch_ = -1;
+  std::string tmp_;
+  struct stat source_ {};
+};
+
+// Files at least this large have their data copied before taking the tree lock.
+inline constexpr off_t kPrepareOutsideLockSize = 1 << 20;
+
+// Copies the data of `node` (a large regular lower file) into the work directory; takes the tree
+// lock shared only to find the file. An empty PreparedData when there is nothing to prepare.
+// Call without holding the tree lock. Throws SysError.
+PreparedData prepare_copy_up(UnionFs& fs, Node& node);
+
+// Makes `node` backed by the upper layer. No-op when it already is (except that a full copy-up
+// fills in the data of a metacopy file). Needs the tree lock exclusively. `prepared` data is used
+// when it is still the node's file's. Throws SysError (EROFS on a read-only mount).
+void copy_up(UnionFs& fs, Node& node, CopyUp mode = CopyUp::Full, PreparedData* prepared = nullptr);
 
 // Copies up a directory and everything below it and makes it opaque, so that it no longer depends
 // on the lower layers at all (what renaming a merged directory needs). Live nodes below it are

@@ -16,8 +16,9 @@ std::shared_ptr<Node> InodeTable::hold(Node& node) {
 
 std::shared_ptr<Node> InodeTable::find_child(Node& parent, const std::string& name) {
   std::lock_guard lock(mutex_);
-  auto it = parent.children.find(name);
-  if (it == parent.children.end()) return nullptr;
+  auto& children = parent.dir_state->children;
+  auto it = children.find(name);
+  if (it == children.end()) return nullptr;
   Node* child = it->second;
   child->nlookup++;
   return child->self;
@@ -25,8 +26,9 @@ std::shared_ptr<Node> InodeTable::find_child(Node& parent, const std::string& na
 
 std::shared_ptr<Node> InodeTable::peek_child(Node& parent, const std::string& name) {
   std::lock_guard lock(mutex_);
-  auto it = parent.children.find(name);
-  return it == parent.children.end() ? nullptr : it->second->self;
+  auto& children = parent.dir_state->children;
+  auto it = children.find(name);
+  return it == children.end() ? nullptr : it->second->self;
 }
 
 std::vector<fuse_ino_t> InodeTable::aliases(uint64_t ino) {
@@ -39,7 +41,7 @@ std::vector<fuse_ino_t> InodeTable::aliases(uint64_t ino) {
 
 std::shared_ptr<Node> InodeTable::add_child(Node& parent, std::shared_ptr<Node> child) {
   std::lock_guard lock(mutex_);
-  auto [it, inserted] = parent.children.emplace(child->name, child.get());
+  auto [it, inserted] = parent.dir_state->children.emplace(child->name, child.get());
   if (!inserted) {
     it->second->nlookup++;
     return it->second->self;
@@ -55,12 +57,12 @@ void InodeTable::ref(Node& node) {
   node.nlookup++;
 }
 
-void InodeTable::forget(Node& node, uint64_t count) {
+bool InodeTable::forget(Node& node, uint64_t count) {
   std::shared_ptr<Node> last_reference;  // released after the lock
   std::lock_guard lock(mutex_);
-  if (&node == root_.get()) return;
+  if (&node == root_.get()) return false;
   node.nlookup = count >= node.nlookup ? 0 : node.nlookup - count;
-  if (node.nlookup > 0) return;
+  if (node.nlookup > 0) return false;
   detach_locked(node);
   if (!node.is_dir()) {
     auto [begin, end] = by_ino_.equal_range(node.ino);
@@ -72,6 +74,7 @@ void InodeTable::forget(Node& node, uint64_t count) {
     }
   }
   last_reference = std::move(node.self);
+  return true;
 }
 
 void InodeTable::detach(Node& node) {
@@ -81,7 +84,7 @@ void InodeTable::detach(Node& node) {
 
 void InodeTable::detach_locked(Node& node) {
   if (!node.parent) return;
-  auto& siblings = node.parent->children;
+  auto& siblings = node.parent->dir_state->children;
   auto it = siblings.find(node.name);
   if (it != siblings.end() && it->second == &node) siblings.erase(it);
 }
@@ -91,13 +94,13 @@ void InodeTable::move(Node& node, std::shared_ptr<Node> new_parent, const std::s
   detach_locked(node);
   node.parent = std::move(new_parent);
   node.name = new_name;
-  if (node.self) node.parent->children[new_name] = &node;
+  if (node.self) node.parent->dir_state->children[new_name] = &node;
 }
 
 std::vector<std::shared_ptr<Node>> InodeTable::children_of(Node& parent) {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<Node>> result;
-  for (auto& [name, child] : parent.children) {
+  for (auto& [name, child] : parent.dir_state->children) {
     if (child->self) result.push_back(child->self);
   }
   return result;

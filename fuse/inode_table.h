@@ -37,8 +37,8 @@ class InodeTable {
   std::shared_ptr<Node> hold(Node& node);
   // Adds one lookup reference to a node the caller holds (readdirplus, link, create).
   void ref(Node& node);
-  // Drops `count` lookup references; forgets the node when none remain.
-  void forget(Node& node, uint64_t count);
+  // Drops `count` lookup references; forgets the node when none remain (then returns true).
+  bool forget(Node& node, uint64_t count);
   // The name no longer leads to `node` (unlink, rmdir, rename over it).
   void detach(Node& node);
   // Moves `node` to new_parent/new_name (rename), in the index and in the node itself.

@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 
+#include "fuse/metacopy.h"
 #include "fuse/path_fd.h"
 #include "fuse/whiteout.h"
+#include "util/error.h"
 #include "util/override_stat.h"
 
 namespace layerfs::fuse {
@@ -26,9 +29,9 @@ Probe probe(int dirfd, const std::string& name, struct stat& st) {
   return has_whiteout_marker(dirfd, name) ? Probe::WhitedOut : Probe::Absent;
 }
 
-std::optional<uint64_t> read_origin(int fd) {
-  auto value = get_xattr(fd, kOriginXattr);
-  if (!value) value = get_xattr(fd, kPrivilegedOriginXattr);
+std::optional<uint64_t> read_origin(FileAt at) {
+  auto value = get_xattr(at, kOriginXattr);
+  if (!value) value = get_xattr(at, kPrivilegedOriginXattr);
   if (!value) return std::nullopt;
   uint64_t ino = 0;
   auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), ino);
@@ -38,81 +41,77 @@ std::optional<uint64_t> read_origin(int fd) {
 
 }  // namespace
 
-namespace {
-
-std::vector<const LayerEntry*> stack_of(const LayerEntry& top,
-                                        const std::vector<LayerEntry>& lower) {
-  std::vector<const LayerEntry*> dirs;
-  dirs.reserve(1 + lower.size());
-  dirs.push_back(&top);
-  for (const auto& entry : lower) dirs.push_back(&entry);
-  return dirs;
-}
-
-}  // namespace
-
-std::vector<const LayerEntry*> layers_of(const Node& dir) { return stack_of(dir.top, dir.lower); }
-
-std::vector<const LayerEntry*> layers_of(const Found& dir) { return stack_of(dir.top, dir.lower); }
-
-int find_entry(const LayerStack& stack, const std::vector<const LayerEntry*>& dirs,
-               const std::string& name, Found& out) {
-  (void)stack;
+int find_entry(const DirLayers& dirs, const std::string& name, Found& out) {
   size_t i = 0;
   for (; i < dirs.size(); ++i) {
-    Probe found = probe(dirs[i]->fd.get(), name, out.st);
+    Probe found = probe(dirs[i].get(), name, out.st);
     if (found == Probe::WhitedOut) return ENOENT;
     if (found == Probe::Present) break;
   }
   if (i == dirs.size()) return ENOENT;
-  int fd = open_path_at(dirs[i]->fd.get(), name);
-  if (fd < 0) return errno;
-  out.top = LayerEntry{dirs[i]->layer, UniqueFd(fd)};
+  out.layer = dirs[i].layer;
+  out.dir = dirs[i].fd;
+  out.name = name;
   out.lower.clear();
-  if (!S_ISDIR(out.st.st_mode) || is_opaque_dir(fd)) return 0;
+  if (!S_ISDIR(out.st.st_mode) || is_opaque_dir(out.at())) return 0;
   for (++i; i < dirs.size(); ++i) {
     struct stat st;
-    Probe below = probe(dirs[i]->fd.get(), name, st);
+    Probe below = probe(dirs[i].get(), name, st);
     if (below == Probe::WhitedOut) break;
     if (below == Probe::Absent) continue;
     if (!S_ISDIR(st.st_mode)) break;  // a non-directory below ends the merge
-    int lower_fd = open_path_at(dirs[i]->fd.get(), name);
-    if (lower_fd < 0) return errno;
-    out.lower.push_back(LayerEntry{dirs[i]->layer, UniqueFd(lower_fd)});
-    if (is_opaque_dir(lower_fd)) break;
+    out.lower.push_back(dirs[i].layer);
+    if (is_opaque_dir(FileAt(dirs[i].get(), name.c_str()))) break;
   }
   return 0;
 }
 
-bool exists_below_upper(const LayerStack& stack, const Node& dir, const std::string& name) {
-  std::vector<const LayerEntry*> dirs;
-  for (const LayerEntry* entry : layers_of(dir)) {
-    if (stack.is_upper(entry->layer)) continue;
-    dirs.push_back(entry);
-  }
-  if (dirs.empty()) return false;
+DirLayers open_layers(const DirLayers& dirs, const Found& found) {
+  DirLayers result;
+  auto open_in = [&](size_t layer) {
+    for (const LayerEntry& dir : dirs) {
+      if (dir.layer != layer) continue;
+      int fd =
+          ::openat(dir.get(), found.name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) throw_errno("open directory " + found.name);
+      result.push_back(LayerEntry{layer, std::make_shared<const UniqueFd>(fd)});
+      return;
+    }
+    throw_errno("open directory " + found.name, ENOENT);
+  };
+  open_in(found.layer);
+  for (size_t layer : found.lower) open_in(layer);
+  return result;
+}
+
+bool exists_below_upper(const LayerStack& stack, const DirLayers& dirs, const std::string& name) {
   // An upper whiteout does not count: the question is what the lower layers hold.
-  for (const LayerEntry* entry : dirs) {
+  for (const LayerEntry& entry : dirs) {
+    if (stack.is_upper(entry.layer)) continue;
     struct stat st;
-    Probe found = probe(entry->fd.get(), name, st);
+    Probe found = probe(entry.get(), name, st);
     if (found == Probe::WhitedOut) return false;
     if (found == Probe::Present) return true;
   }
   return false;
 }
 
-uint64_t stable_ino(const LayerStack& stack, const Found& found) {
-  if (stack.is_upper(found.top.layer)) {
-    if (auto origin = read_origin(found.top.fd.get())) return *origin;
+uint64_t stable_ino_at(const LayerStack& stack, size_t layer, FileAt at, dev_t dev, ino_t ino) {
+  if (stack.is_upper(layer)) {
+    if (auto origin = read_origin(at)) return *origin;
   }
-  return stack.presented_ino(found.st.st_dev, found.st.st_ino);
+  return stack.presented_ino(dev, ino);
 }
 
-void record_origin(int fd, mode_t type, uint64_t ino) {
+uint64_t stable_ino(const LayerStack& stack, const Found& found) {
+  return stable_ino_at(stack, found.layer, found.at(), found.st.st_dev, found.st.st_ino);
+}
+
+void record_origin(FileAt at, mode_t type, uint64_t ino) {
   std::string value = std::to_string(ino);
   bool user_xattrs_allowed = S_ISREG(type) || S_ISDIR(type);
-  if (user_xattrs_allowed && set_xattr(fd, kOriginXattr, value) == 0) return;
-  if (!running_rootless()) set_xattr(fd, kPrivilegedOriginXattr, value);
+  if (user_xattrs_allowed && set_xattr(at, kOriginXattr, value) == 0) return;
+  if (!running_rootless()) set_xattr(at, kPrivilegedOriginXattr, value);
 }
 
 std::shared_ptr<Node> make_node(const LayerStack& stack, std::shared_ptr<Node> parent,
@@ -122,8 +121,13 @@ std::shared_ptr<Node> make_node(const LayerStack& stack, std::shared_ptr<Node> p
   node->name = name;
   node->type = found.st.st_mode & S_IFMT;
   node->ino = stable_ino(stack, found);
-  node->top = std::move(found.top);
+  node->layer = found.layer;
+  if (node->is_dir()) node->dir_state = std::make_unique<DirState>();
+  if (stack.is_upper(found.layer) && S_ISREG(found.st.st_mode))
+    node->metacopy = is_metacopy(found.at());
   node->lower = std::move(found.lower);
+  static std::atomic<uint64_t> next_id{1};
+  node->id = next_id.fetch_add(1, std::memory_order_relaxed);
   return node;
 }
 

@@ -9,37 +9,52 @@
 #include <string>
 #include <vector>
 
+#include "fuse/dir_fd_cache.h"
 #include "fuse/layer_stack.h"
 #include "fuse/node.h"
+#include "fuse/path_fd.h"
 
 namespace layerfs::fuse {
 
-struct Found {
-  LayerEntry top;
-  std::vector<LayerEntry> lower;
-  struct stat st {};
+// One directory of the union in one layer, open.
+struct LayerEntry {
+  size_t layer = 0;
+  SharedFd fd;  // O_PATH directory
+  int get() const { return fd->get(); }
 };
+// A directory's layers, top-most first.
+using DirLayers = std::vector<LayerEntry>;
 
-// The directory's own layers, top-most first: its top entry, then the merged lower ones.
-std::vector<const LayerEntry*> layers_of(const Node& dir);
-std::vector<const LayerEntry*> layers_of(const Found& dir);
+// What a search found: `name` inside `dir`, the directory of the top-most layer that has it.
+struct Found {
+  size_t layer = 0;
+  std::vector<size_t> lower;  // directories only: the layers below that merge in
+  struct stat st {};
+  SharedFd dir;
+  std::string name;
+  FileAt at() const { return FileAt(dir->get(), name.c_str()); }
+};
 
 // Looks `name` up in the directory whose layers are `dirs`. 0, ENOENT (absent or whited out), or
 // another errno.
-int find_entry(const LayerStack& stack, const std::vector<const LayerEntry*>& dirs,
-               const std::string& name, Found& out);
+int find_entry(const DirLayers& dirs, const std::string& name, Found& out);
 
-// True when a layer below the upper one provides `name` in `dir` (so removing or renaming it
-// needs a whiteout).
-bool exists_below_upper(const LayerStack& stack, const Node& dir, const std::string& name);
+// Opens the layers of a found directory (`dirs` are the layers it was found in). Throws SysError.
+DirLayers open_layers(const DirLayers& dirs, const Found& found);
+
+// True when a layer below the upper one provides `name` in the directory whose layers are `dirs`
+// (so removing or renaming it needs a whiteout).
+bool exists_below_upper(const LayerStack& stack, const DirLayers& dirs, const std::string& name);
 
 // The st_ino shown for a found entry: for a copied-up upper file the origin recorded at copy-up,
 // else the real inode number (see LayerStack::presented_ino).
 uint64_t stable_ino(const LayerStack& stack, const Found& found);
+// The same for the file `at` in `layer` with real device and inode number `dev`/`ino`.
+uint64_t stable_ino_at(const LayerStack& stack, size_t layer, FileAt at, dev_t dev, ino_t ino);
 
-// Records `ino` as the origin of a copied-up file (O_PATH fd), so it keeps its st_ino. Best
-// effort: a rootless daemon cannot set xattrs on symlinks and special files.
-void record_origin(int fd, mode_t type, uint64_t ino);
+// Records `ino` as the origin of a copied-up file, so it keeps its st_ino. Best effort: a
+// rootless daemon cannot set xattrs on symlinks and special files.
+void record_origin(FileAt at, mode_t type, uint64_t ino);
 
 // A new node for a found entry.
 std::shared_ptr<Node> make_node(const LayerStack& stack, std::shared_ptr<Node> parent,

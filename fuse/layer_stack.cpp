@@ -39,7 +39,10 @@ LayerStack::LayerStack(const UnionConfig& config) : whiteouts_(config.whiteouts)
     scratch_.reset(::open(scratch.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!scratch_) throw_errno("open work directory " + scratch);
   }
-  for (const auto& dir : config.lower_dirs) layers_.push_back(open_layer(dir));
+  for (const auto& dir : config.lower_dirs) {
+    layers_.push_back(open_layer(dir));
+    lower_fds_.push_back(layers_.back().fd.get());
+  }
   for (const auto& layer : layers_) {
     if (std::find(devices_.begin(), devices_.end(), layer.dev) == devices_.end())
       devices_.push_back(layer.dev);

@@ -35,6 +35,8 @@ class LayerStack {
   // O_PATH fd of the scratch directory for temporary names (copy-up, atomic replacement).
   int scratch_fd() const { return scratch_.get(); }
   WhiteoutStyle whiteouts() const { return whiteouts_; }
+  // The fds of the lower layers, top-most first (where metacopy files find their data).
+  const std::vector<int>& lower_fds() const { return lower_fds_; }
 
   // The inode number shown for a file with real inode `ino` on device `dev`. With one device it
   // is the real number (like overlayfs's xino on a single file system); with several, the device's
@@ -45,6 +47,7 @@ class LayerStack {
  private:
   std::vector<Layer> layers_;
   std::vector<dev_t> devices_;  // distinct devices in stack order
+  std::vector<int> lower_fds_;
   bool writable_ = false;
   UniqueFd scratch_;
   WhiteoutStyle whiteouts_;

@@ -31,7 +31,7 @@ mode_t mode_of_dtype(unsigned char type) { return DTTOIF(type); }
 // Calls visit(name, d_type, d_ino) for every entry of one directory layer.
 template <typename Visit>
 void for_each_entry(int dir_path_fd, Visit&& visit) {
-  UniqueFd dir(reopen_fd(dir_path_fd, O_RDONLY | O_DIRECTORY));
+  UniqueFd dir(reopen_at(dir_path_fd, O_RDONLY | O_DIRECTORY));
   if (!dir) throw_errno("open directory");
   alignas(8) char buffer[32768];
   for (;;) {
@@ -59,14 +59,14 @@ void for_each_entry(int dir_path_fd, Visit&& visit) {
 
 }  // namespace
 
-DirListing read_merged(const LayerStack& stack, const std::vector<const LayerEntry*>& dirs) {
+DirListing read_merged(const LayerStack& stack, const DirLayers& dirs) {
   DirListing listing;
   std::unordered_set<std::string> decided;  // names shown or hidden by a layer above
   std::vector<std::string> whiteouts;
-  for (const LayerEntry* dir : dirs) {
-    dev_t dev = stack.at(dir->layer).dev;
+  for (const LayerEntry& dir : dirs) {
+    dev_t dev = stack.at(dir.layer).dev;
     whiteouts.clear();
-    for_each_entry(dir->fd.get(), [&](std::string_view name, unsigned char type, ino64_t ino) {
+    for_each_entry(dir.get(), [&](std::string_view name, unsigned char type, ino64_t ino) {
       if (type == DT_WHT) {
         whiteouts.emplace_back(name);
         return;
@@ -77,8 +77,11 @@ DirListing read_merged(const LayerStack& stack, const std::vector<const LayerEnt
       }
       auto [it, inserted] = decided.emplace(name);
       if (!inserted) return;
-      listing.push_back(
-          DirEntry{std::string(name), mode_of_dtype(type), stack.presented_ino(dev, ino)});
+      // Upper files copied up from below keep their origin's number, as getattr shows it.
+      std::string entry_name(name);
+      uint64_t shown =
+          stable_ino_at(stack, dir.layer, FileAt(dir.get(), entry_name.c_str()), dev, ino);
+      listing.push_back(DirEntry{std::move(entry_name), mode_of_dtype(type), shown});
     });
     // A whiteout hides the name in the layers below its own.
     for (auto& name : whiteouts) decided.insert(std::move(name));
@@ -86,11 +89,12 @@ DirListing read_merged(const LayerStack& stack, const std::vector<const LayerEnt
   return listing;
 }
 
-std::shared_ptr<const DirListing> merged_listing(const LayerStack& stack, Node& dir) {
-  std::lock_guard lock(dir.listing_mutex);
-  if (!dir.listing)
-    dir.listing = std::make_shared<const DirListing>(read_merged(stack, layers_of(dir)));
-  return dir.listing;
+std::shared_ptr<const DirListing> merged_listing(UnionFs& fs, Node& dir) {
+  DirState& state = *dir.dir_state;
+  std::lock_guard lock(state.listing_mutex);
+  if (!state.listing)
+    state.listing = std::make_shared<const DirListing>(read_merged(fs.layers, fs.dir_layers(dir)));
+  return state.listing;
 }
 
 }  // namespace layerfs::fuse

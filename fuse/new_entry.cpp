@@ -15,34 +15,36 @@ void prepare_new_entry(UnionFs& fs, Node& dir, const std::string& name) {
   if (is_marker_name(name)) throw_errno("create " + name, EINVAL);
   if (!fs.layers.writable()) throw_errno("create " + name, EROFS);
   Found existing;
-  int err = find_entry(fs.layers, layers_of(dir), name, existing);
+  int err = find_entry(fs.dir_layers(dir), name, existing);
   if (err == 0) throw_errno("create " + name, EEXIST);
   if (err != ENOENT) throw_errno("look up " + name, err);
   copy_up(fs, dir);
-  fs.whiteouts.remove_whiteout(dir.top.fd.get(), name);
+  fs.whiteouts.remove_whiteout(fs.dir_fd(dir, 0)->get(), name);
 }
 
 std::shared_ptr<Node> finish_new_entry(UnionFs& fs, fuse_req_t req, Node& dir,
                                        const std::string& name, mode_t mode, dev_t rdev,
                                        bool own_it) {
-  int dirfd = dir.top.fd.get();
+  SharedFd upper_dir = fs.dir_fd(dir, 0);
+  int dirfd = upper_dir->get();
   Found found;
+  found.layer = 0;
+  found.dir = upper_dir;
+  found.name = name;
   int err = 0;
-  found.top = LayerEntry{0, UniqueFd(open_path_at(dirfd, name))};
-  if (!found.top.fd) err = errno;
-  if (err == 0 && own_it) {
+  if (own_it) {
     struct stat parent;
-    err = presented_stat_fd(dirfd, parent);
+    err = presented_stat_at(dirfd, parent);
     if (err == 0) {
       const fuse_ctx* ctx = fuse_req_ctx(req);
       Presented want = new_file_owner(ctx->uid, ctx->gid, mode, parent);
       want.rdev = rdev;
-      err = record_presented(found.top.fd.get(), want);
+      err = record_presented(found.at(), want);
     }
   }
-  if (err == 0 && S_ISDIR(mode) && exists_below_upper(fs.layers, dir, name))
-    err = fs.whiteouts.make_opaque(found.top.fd.get());
-  if (err == 0) err = stat_fd(found.top.fd.get(), found.st);
+  if (err == 0 && S_ISDIR(mode) && exists_below_upper(fs.layers, fs.dir_layers(dir), name))
+    err = fs.whiteouts.make_opaque(found.at());
+  if (err == 0) err = stat_at(found.at(), found.st);
   if (err != 0) {
     ::unlinkat(dirfd, name.c_str(), S_ISDIR(mode) ? AT_REMOVEDIR : 0);
     throw_errno("create " + name, err);

@@ -1,11 +1,13 @@
 // A node is one path of the union as the kernel knows it (a FUSE inode). It records which layer
-// provides the path (the top-most one that has it) with an O_PATH fd there, and for a directory
-// the same directory in the layers below that merge into it.
+// provides the path (the top-most one that has it) and, for a directory, the layers below whose
+// same directory merges into it. It holds no fd: the file is reached by name inside its parent
+// directory in that layer (UnionFs::locate), directories through the bounded DirFdCache.
 #pragma once
 
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -13,14 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "util/unique_fd.h"
+#include "fuse/dir_fd_cache.h"
 
 namespace layerfs::fuse {
-
-struct LayerEntry {
-  size_t layer = 0;
-  UniqueFd fd;  // O_PATH
-};
 
 // One merged directory listing, in the order readdir returns it.
 struct DirEntry {
@@ -30,24 +27,36 @@ struct DirEntry {
 };
 using DirListing = std::vector<DirEntry>;
 
+struct Node;
+
+// What only directories need: their live children and their cached merged listing.
+struct DirState {
+  // Guarded by InodeTable's mutex.
+  std::unordered_map<std::string, Node*> children;  // live child nodes by name
+  std::mutex listing_mutex;
+  std::shared_ptr<const DirListing> listing;  // cached until the directory changes
+};
+
 struct Node {
   // Guarded by UnionFs::tree (shared to read, exclusive to change).
   std::shared_ptr<Node> parent;  // null for the root
   std::string name;
-  mode_t type = 0;                // S_IFMT bits of the backing file
-  uint64_t ino = 0;               // st_ino shown: stable across copy-up and remount
-  LayerEntry top;                 // the top-most layer that provides this path
-  std::vector<LayerEntry> lower;  // directories only: the same directory below, merged in
-  bool removed = false;           // unlinked or replaced; the kernel may still hold it
+  mode_t type = 0;            // S_IFMT bits of the backing file
+  uint64_t ino = 0;           // st_ino shown: stable across copy-up and remount
+  size_t layer = 0;           // the top-most layer that provides this path
+  std::vector<size_t> lower;  // directories only: layers below whose directory merges in
+  bool removed = false;       // unlinked or replaced; the kernel may still hold it
+  bool metacopy = false;      // an upper file whose data is still its lower origin's (metacopy.h)
+  // A removed node that is still open keeps an O_PATH fd on its file: no name leads there now.
+  SharedFd pinned;
+  uint64_t id = 0;  // unique for the daemon's life: the DirFdCache key (addresses are reused)
+  std::atomic<int> open_handles{0};  // open files and directories of this node
 
   // Guarded by InodeTable's mutex.
   uint64_t nlookup = 0;
-  std::unordered_map<std::string, Node*> children;  // live child nodes by name
-  std::shared_ptr<Node> self;                       // keeps the node alive while nlookup > 0
+  std::shared_ptr<Node> self;  // keeps the node alive while nlookup > 0
 
-  // The merged listing, cached until the directory changes.
-  std::mutex listing_mutex;
-  std::shared_ptr<const DirListing> listing;
+  std::unique_ptr<DirState> dir_state;  // directories only (a file node stays small)
 
   bool is_dir() const { return (type & S_IFMT) == S_IFDIR; }
   // Directories merged from several layers (overlayfs shows st_nlink 1 for those).

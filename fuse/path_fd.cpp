@@ -10,41 +10,91 @@ namespace layerfs::fuse {
 
 std::string proc_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
-int stat_fd(int fd, struct stat& st) {
-  return ::fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+std::string magic_path(FileAt at) {
+  std::string path = proc_path(at.dir);
+  if (!at.is_self()) path.append("/").append(at.name);
+  return path;
 }
 
-int reopen_fd(int fd, int flags) { return ::open(proc_path(fd).c_str(), flags | O_CLOEXEC); }
+int stat_at(FileAt at, struct stat& st) {
+  int flags = AT_SYMLINK_NOFOLLOW | (at.is_self() ? AT_EMPTY_PATH : 0);
+  return ::fstatat(at.dir, at.name, &st, flags) == 0 ? 0 : errno;
+}
+
+int reopen_at(FileAt at, int flags) {
+  // The magic link must be followed; a named file must not be a symlink (the kernel resolves
+  // symlinks itself and never opens one through us).
+  if (at.is_self()) return ::open(proc_path(at.dir).c_str(), (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+  return ::openat(at.dir, at.name, flags | O_NOFOLLOW | O_CLOEXEC);
+}
 
 int open_path_at(int dirfd, const std::string& name) {
   return ::openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
 }
 
-std::optional<std::string> get_xattr(int fd, const char* name) {
-  std::string path = proc_path(fd);
+int chmod_at(FileAt at, mode_t mode) {
+  int res = at.is_self() ? ::chmod(proc_path(at.dir).c_str(), mode)
+                         : ::fchmodat(at.dir, at.name, mode, 0);
+  return res == 0 ? 0 : errno;
+}
+
+int chown_at(FileAt at, uid_t uid, gid_t gid) {
+  int flags = AT_SYMLINK_NOFOLLOW | (at.is_self() ? AT_EMPTY_PATH : 0);
+  return ::fchownat(at.dir, at.name, uid, gid, flags) == 0 ? 0 : errno;
+}
+
+int utimens_at(FileAt at, const struct timespec times[2]) {
+  int res = at.is_self() ? ::utimensat(AT_FDCWD, proc_path(at.dir).c_str(), times, 0)
+                         : ::utimensat(at.dir, at.name, times, AT_SYMLINK_NOFOLLOW);
+  return res == 0 ? 0 : errno;
+}
+
+ssize_t readlink_at(FileAt at, char* buffer, size_t size) {
+  return ::readlinkat(at.dir, at.name, buffer, size);
+}
+
+int link_at(FileAt from, int dirfd, const char* name) {
+  // Linking through /proc/self/fd needs no CAP_DAC_READ_SEARCH (AT_EMPTY_PATH would).
+  int res = from.is_self()
+                ? ::linkat(AT_FDCWD, proc_path(from.dir).c_str(), dirfd, name, AT_SYMLINK_FOLLOW)
+                : ::linkat(from.dir, from.name, dirfd, name, 0);
+  return res == 0 ? 0 : errno;
+}
+
+ssize_t get_xattr_raw(FileAt at, const char* name, void* value, size_t size) {
+  std::string path = magic_path(at);
+  return at.is_self() ? ::getxattr(path.c_str(), name, value, size)
+                      : ::lgetxattr(path.c_str(), name, value, size);
+}
+
+std::optional<std::string> get_xattr(FileAt at, const char* name) {
   std::string value(256, '\0');
   for (;;) {
-    ssize_t n = ::getxattr(path.c_str(), name, value.data(), value.size());
+    ssize_t n = get_xattr_raw(at, name, value.data(), value.size());
     if (n >= 0) {
       value.resize(static_cast<size_t>(n));
       return value;
     }
     if (errno != ERANGE) return std::nullopt;
-    n = ::getxattr(path.c_str(), name, nullptr, 0);
+    n = get_xattr_raw(at, name, nullptr, 0);
     if (n < 0) return std::nullopt;
     value.resize(static_cast<size_t>(n) + 1);
   }
 }
 
-std::vector<std::string> list_xattrs(int fd) {
-  std::string path = proc_path(fd);
+std::vector<std::string> list_xattrs(FileAt at) {
+  std::string path = magic_path(at);
+  auto list = [&](char* buffer, size_t size) {
+    return at.is_self() ? ::listxattr(path.c_str(), buffer, size)
+                        : ::llistxattr(path.c_str(), buffer, size);
+  };
   std::string buffer(1024, '\0');
   ssize_t n;
   for (;;) {
-    n = ::listxattr(path.c_str(), buffer.data(), buffer.size());
+    n = list(buffer.data(), buffer.size());
     if (n >= 0) break;
     if (errno != ERANGE) return {};
-    n = ::listxattr(path.c_str(), nullptr, 0);
+    n = list(nullptr, 0);
     if (n < 0) return {};
     buffer.resize(static_cast<size_t>(n) + 1);
   }
@@ -57,9 +107,17 @@ std::vector<std::string> list_xattrs(int fd) {
   return names;
 }
 
-int set_xattr(int fd, const char* name, const std::string& value, int flags) {
-  return ::setxattr(proc_path(fd).c_str(), name, value.data(), value.size(), flags) == 0 ? 0
-                                                                                         : errno;
+int set_xattr(FileAt at, const char* name, const std::string& value, int flags) {
+  std::string path = magic_path(at);
+  int res = at.is_self() ? ::setxattr(path.c_str(), name, value.data(), value.size(), flags)
+                         : ::lsetxattr(path.c_str(), name, value.data(), value.size(), flags);
+  return res == 0 ? 0 : errno;
+}
+
+int remove_xattr(FileAt at, const char* name) {
+  std::string path = magic_path(at);
+  int res = at.is_self() ? ::removexattr(path.c_str(), name) : ::lremovexattr(path.c_str(), name);
+  return res == 0 ? 0 : errno;
 }
 
 }  // namespace layerfs::fuse

@@ -1,10 +1,14 @@
-// System calls on O_PATH file descriptors. Most *at calls take an O_PATH fd with AT_EMPTY_PATH;
-// the rest (xattrs, chmod, reopening) go through the /proc/self/fd magic link, which names the
-// file itself, even when it is a symlink. Errors come back as errno values, not exceptions:
-// these calls sit on the daemon's hot path.
+// System calls on files named by a directory fd and a name (FileAt). The daemon keeps fds on
+// directories only (a bounded number of them, see dir_fd_cache.h): every other file is reached as
+// `name` inside its parent's fd, so a walk over a huge tree costs no fd per file. An empty name
+// means the fd's own file (the root of a layer, or a pinned file). Calls without an *at form
+// (xattrs) go through the /proc/self/fd magic link: "/proc/self/fd/<dir>/<name>" with the
+// l*xattr calls, so that a final symlink is never followed. Errors come back as errno values,
+// not exceptions: these calls sit on the daemon's hot path.
 #pragma once
 
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <optional>
 #include <string>
@@ -12,20 +16,42 @@
 
 namespace layerfs::fuse {
 
+struct FileAt {
+  // Implicit: an fd alone names its own file.
+  FileAt(int fd) : dir(fd) {}  // NOLINT(google-explicit-constructor)
+  FileAt(int dirfd, const char* entry) : dir(dirfd), name(entry) {}
+
+  int dir;
+  const char* name = "";
+  bool is_self() const { return name[0] == '\0'; }
+};
+
 std::string proc_path(int fd);
+// The magic path naming `at` itself (never following a final symlink when used with l* calls).
+std::string magic_path(FileAt at);
 
 // 0 or errno.
-int stat_fd(int fd, struct stat& st);
-// Opens the file behind an O_PATH fd with real access `flags`; -1 with errno set on failure.
-int reopen_fd(int fd, int flags);
+int stat_at(FileAt at, struct stat& st);
+// Opens the file with real access `flags`; -1 with errno set on failure.
+int reopen_at(FileAt at, int flags);
 // O_PATH handle on dirfd/name without following a final symlink; -1 with errno.
 int open_path_at(int dirfd, const std::string& name);
+// chmod, chown (never following a symlink), utimens, readlink, link. 0 or errno (readlink: the
+// length or -1 with errno).
+int chmod_at(FileAt at, mode_t mode);
+int chown_at(FileAt at, uid_t uid, gid_t gid);
+int utimens_at(FileAt at, const struct timespec times[2]);
+ssize_t readlink_at(FileAt at, char* buffer, size_t size);
+int link_at(FileAt from, int dirfd, const char* name);
 
 // Value of an xattr, nullopt when absent (or unsupported).
-std::optional<std::string> get_xattr(int fd, const char* name);
+std::optional<std::string> get_xattr(FileAt at, const char* name);
+// getxattr(2) semantics: the length or -1 with errno.
+ssize_t get_xattr_raw(FileAt at, const char* name, void* value, size_t size);
 // All xattr names of a file (empty when none or unsupported).
-std::vector<std::string> list_xattrs(int fd);
+std::vector<std::string> list_xattrs(FileAt at);
 // 0 or errno.
-int set_xattr(int fd, const char* name, const std::string& value, int flags = 0);
+int set_xattr(FileAt at, const char* name, const std::string& value, int flags = 0);
+int remove_xattr(FileAt at, const char* name);
 
 }  // namespace layerfs::fuse

@@ -7,27 +7,32 @@
 
 namespace layerfs::fuse {
 
-void remove_upper(UnionFs& fs, Node& dir, const std::string& name, const Found& found) {
-  if (!fs.layers.is_upper(found.top.layer)) return;
+void remove_upper(UnionFs& fs, const std::string& name, const Found& found) {
+  if (!fs.layers.is_upper(found.layer)) return;
   int flags = 0;
   if (S_ISDIR(found.st.st_mode)) {
     // Only whiteouts can be left inside (the merged view is empty).
-    check(fs.whiteouts.clear_markers(found.top.fd.get()), "clear whiteouts");
+    check(fs.whiteouts.clear_markers(found.at()), "clear whiteouts");
     flags = AT_REMOVEDIR;
   }
-  if (::unlinkat(dir.top.fd.get(), name.c_str(), flags) != 0) throw_errno("remove " + name, errno);
+  if (::unlinkat(found.dir->get(), name.c_str(), flags) != 0) throw_errno("remove " + name, errno);
 }
 
 void remove_entry(UnionFs& fs, Node& dir, const std::string& name, const Found& found) {
   if (!fs.layers.writable()) throw_errno("remove " + name, EROFS);
   copy_up(fs, dir);
-  remove_upper(fs, dir, name, found);
-  if (exists_below_upper(fs.layers, dir, name))
-    check(fs.whiteouts.write_whiteout(dir.top.fd.get(), name), "write whiteout");
-  if (auto node = fs.table.peek_child(dir, name)) {
-    node->removed = true;
-    fs.table.detach(*node);
+  // The node must stay reachable while its name still exists (an open file keeps its file).
+  auto node = fs.table.peek_child(dir, name);
+  if (node) fs.mark_removed(*node);
+  try {
+    remove_upper(fs, name, found);
+  } catch (...) {
+    if (node) fs.unmark_removed(*node);
+    throw;
   }
+  if (exists_below_upper(fs.layers, fs.dir_layers(dir), name))
+    check(fs.whiteouts.write_whiteout(fs.dir_fd(dir, 0)->get(), name), "write whiteout");
+  if (node) fs.table.detach(*node);
   fs.invalidate_listing(dir);
 }
 

@@ -14,6 +14,6 @@ namespace layerfs::fuse {
 void remove_entry(UnionFs& fs, Node& dir, const std::string& name, const Found& found);
 
 // Removes the upper part of dir/name only (the caller writes the whiteout or renames over it).
-void remove_upper(UnionFs& fs, Node& dir, const std::string& name, const Found& found);
+void remove_upper(UnionFs& fs, const std::string& name, const Found& found);
 
 }  // namespace layerfs::fuse

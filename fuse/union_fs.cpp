@@ -1,5 +1,6 @@
 #include "fuse/union_fs.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "fuse/attributes.h"
@@ -12,16 +13,14 @@ namespace {
 
 std::shared_ptr<Node> make_root(const LayerStack& layers) {
   Found found;
-  int fd = ::fcntl(layers.at(0).fd.get(), F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) throw_errno("dup layer fd");
-  found.top = LayerEntry{0, UniqueFd(fd)};
-  if (int err = stat_fd(fd, found.st)) throw_errno("stat " + layers.at(0).path, err);
-  if (!is_opaque_dir(fd)) {
+  found.layer = 0;
+  found.dir = SharedFd(SharedFd(), &layers.at(0).fd);  // the layer outlives the node
+  if (int err = stat_at(layers.at(0).fd.get(), found.st))
+    throw_errno("stat " + layers.at(0).path, err);
+  if (!is_opaque_dir(layers.at(0).fd.get())) {
     for (size_t i = 1; i < layers.size(); ++i) {
-      int lower_fd = ::fcntl(layers.at(i).fd.get(), F_DUPFD_CLOEXEC, 0);
-      if (lower_fd < 0) throw_errno("dup layer fd");
-      found.lower.push_back(LayerEntry{i, UniqueFd(lower_fd)});
-      if (is_opaque_dir(lower_fd)) break;
+      found.lower.push_back(i);
+      if (is_opaque_dir(layers.at(i).fd.get())) break;
     }
   }
   return make_node(layers, nullptr, "", std::move(found));
@@ -30,11 +29,81 @@ std::shared_ptr<Node> make_root(const LayerStack& layers) {
 }  // namespace
 
 UnionFs::UnionFs(const UnionConfig& config)
-    : layers(config), whiteouts(config.whiteouts), table(make_root(layers)) {}
+    : layers(config),
+      whiteouts(config.whiteouts),
+      table(make_root(layers)),
+      dir_fds(DirFdCache::default_capacity()) {}
 
-int UnionFs::fill_entry(const Node& node, fuse_entry_param& entry) const {
+SharedFd UnionFs::dir_fd(const Node& dir, size_t layer) {
+  if (dir.removed) {
+    if (dir.pinned && layer == dir.layer) return dir.pinned;
+    throw_errno("open removed directory " + dir.name, ENOENT);
+  }
+  if (!dir.parent) {
+    // The layer's own fd lives as long as the mount: share it without owning it.
+    return SharedFd(SharedFd(), &layers.at(layer).fd);
+  }
+  if (auto fd = dir_fds.find(dir.id, layer)) return fd;
+  SharedFd parent = dir_fd(*dir.parent, layer);
+  int fd = ::openat(parent->get(), dir.name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw_errno("open directory " + dir.name);
+  auto opened = std::make_shared<const UniqueFd>(fd);
+  dir_fds.insert(dir.id, layer, opened);
+  return opened;
+}
+
+DirLayers UnionFs::dir_layers(const Node& dir) {
+  DirLayers result;
+  result.reserve(1 + dir.lower.size());
+  result.push_back(LayerEntry{dir.layer, dir_fd(dir, dir.layer)});
+  for (size_t layer : dir.lower) result.push_back(LayerEntry{layer, dir_fd(dir, layer)});
+  return result;
+}
+
+FileRef UnionFs::locate(const Node& node) {
+  if (node.removed) {
+    if (node.pinned) return FileRef{node.pinned, ""};
+    throw_errno("locate removed file " + node.name, ENOENT);
+  }
+  if (!node.parent) return FileRef{dir_fd(node, node.layer), ""};
+  return FileRef{dir_fd(*node.parent, node.layer), node.name};
+}
+
+int UnionFs::stat_node(const Node& node, struct stat& out) {
+  try {
+    FileRef file = locate(node);
+    if (int err = presented_stat_at(file.at(), out)) return err;
+  } catch (const SysError& e) {
+    return e.code() != 0 ? e.code() : EIO;
+  }
+  present_node(node, out);
+  return 0;
+}
+
+void UnionFs::mark_removed(Node& node) {
+  if (node.removed) return;
+  if (node.open_handles.load() > 0) {
+    try {
+      FileRef file = locate(node);
+      int fd = file.at().is_self() ? ::fcntl(file.dir->get(), F_DUPFD_CLOEXEC, 0)
+                                   : open_path_at(file.dir->get(), file.name);
+      if (fd >= 0) node.pinned = std::make_shared<const UniqueFd>(fd);
+    } catch (const SysError&) {
+      // Unreachable already: the node just stops working, as a deleted file would.
+    }
+  }
+  node.removed = true;
+}
+
+void UnionFs::forget(Node& node, uint64_t count) {
+  uint64_t id = node.id;
+  bool dir = node.is_dir();
+  if (table.forget(node, count) && dir) dir_fds.drop(id, layers.size());
+}
+
+int UnionFs::fill_entry(const Node& node, fuse_entry_param& entry) {
   entry = fuse_entry_param{};
-  if (int err = presented_stat(node, entry.attr)) return err;
+  if (int err = stat_node(node, entry.attr)) return err;
   entry.ino = table.id_of(node);
   entry.attr_timeout = timeout;
   entry.entry_timeout = timeout;
@@ -44,7 +113,7 @@ int UnionFs::fill_entry(const Node& node, fuse_entry_param& entry) const {
 void UnionFs::reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node) {
   fuse_entry_param entry;
   if (int err = fill_entry(*node, entry)) {
-    table.forget(*node, 1);
+    forget(*node, 1);
     fuse_reply_err(req, err);
     return;
   }
@@ -59,14 +128,15 @@ std::shared_ptr<Node> UnionFs::lookup(Node& dir, const std::string& name, int& e
     return nullptr;
   }
   Found found;
-  err = find_entry(layers, layers_of(dir), name, found);
+  err = find_entry(dir_layers(dir), name, found);
   if (err != 0) return nullptr;
   return table.add_child(dir, make_node(layers, table.hold(dir), name, std::move(found)));
 }
 
 void UnionFs::invalidate_listing(Node& dir) {
-  std::lock_guard lock(dir.listing_mutex);
-  dir.listing.reset();
+  if (!dir.dir_state) return;
+  std::lock_guard lock(dir.dir_state->listing_mutex);
+  dir.dir_state->listing.reset();
 }
 
 }  // namespace layerfs::fuse

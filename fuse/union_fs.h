@@ -10,13 +10,24 @@
 #include <shared_mutex>
 #include <string>
 
+#include "fuse/dir_fd_cache.h"
 #include "fuse/inode_table.h"
+#include "fuse/layer_search.h"
 #include "fuse/layer_stack.h"
+#include "fuse/lower_hard_links.h"
+#include "fuse/path_fd.h"
 #include "fuse/union_config.h"
 #include "fuse/whiteout.h"
 #include "util/error.h"
 
 namespace layerfs::fuse {
+
+// A node's file as a directory fd (held open while this lives) and a name in it.
+struct FileRef {
+  SharedFd dir;
+  std::string name;  // empty: the directory itself
+  FileAt at() const { return FileAt(dir->get(), name.c_str()); }
+};
 
 class UnionFs {
  public:
@@ -25,6 +36,8 @@ class UnionFs {
   LayerStack layers;
   WhiteoutWriter whiteouts;
   InodeTable table;
+  DirFdCache dir_fds;
+  LowerHardLinks hard_links;
   std::shared_mutex tree;
   // Lower layers never change while mounted and the upper one changes only through us, so the
   // kernel may cache names and attributes for long (the kernel drops what our own replies touch).
@@ -33,8 +46,29 @@ class UnionFs {
 
   Node& node(fuse_ino_t ino) const { return table.get(ino); }
 
+  // The directory `dir` in `layer`: cached, or reopened by name inside its parent. Needs the tree
+  // lock (shared is enough). Throws SysError.
+  SharedFd dir_fd(const Node& dir, size_t layer);
+  // Every layer of a directory node, top-most first. Throws SysError.
+  DirLayers dir_layers(const Node& dir);
+  // Where the file of `node` is: its name in the parent's directory of the node's layer. Needs
+  // the tree lock (shared is enough). Throws SysError (ENOENT for a removed node nobody has open).
+  FileRef locate(const Node& node);
+  // The attributes shown for `node`. 0 or errno.
+  int stat_node(const Node& node, struct stat& out);
+  // Marks `node` removed (its name is about to go), keeping its file reachable if it is open.
+  // Needs the tree lock exclusively.
+  void mark_removed(Node& node);
+  // Undoes mark_removed when removing the name failed.
+  static void unmark_removed(Node& node) {
+    node.removed = false;
+    node.pinned.reset();
+  }
+  // Drops `count` lookup references (FUSE forget); a node that is gone closes its fds.
+  void forget(Node& node, uint64_t count);
+
   // Fills a reply for `node`, which already holds the lookup reference being returned. 0/errno.
-  int fill_entry(const Node& node, fuse_entry_param& entry) const;
+  int fill_entry(const Node& node, fuse_entry_param& entry);
   // Replies to a lookup-like request with `node` (which carries one new lookup reference).
   void reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node);
   // Looks `name` up in `dir`: the live node or a new one, with one new lookup reference; null

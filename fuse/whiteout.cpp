@@ -42,13 +42,22 @@ bool has_whiteout_marker(int dirfd, std::string_view name) {
   return ::fstatat(dirfd, marker_for(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-bool is_opaque_dir(int dirfd) {
+namespace {
+
+// The path of the opaque marker inside `dir`, relative to dir.dir.
+std::string opaque_marker_in(FileAt dir) {
+  return dir.is_self() ? std::string(kOpaqueMarker) : std::string(dir.name) + "/" + kOpaqueMarker;
+}
+
+}  // namespace
+
+bool is_opaque_dir(FileAt dir) {
   struct stat st;
-  if (::fstatat(dirfd, kOpaqueMarker, &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
-  for (const std::string& name : list_xattrs(dirfd)) {
+  if (::fstatat(dir.dir, opaque_marker_in(dir).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
+  for (const std::string& name : list_xattrs(dir)) {
     for (const char* opaque : kOpaqueXattrs) {
       if (name == opaque) {
-        auto value = get_xattr(dirfd, opaque);
+        auto value = get_xattr(dir, opaque);
         if (value && !value->empty() && (*value)[0] == 'y') return true;
       }
     }
@@ -72,15 +81,15 @@ int WhiteoutWriter::write_whiteout(int dirfd, const std::string& name) const {
   return err == EEXIST ? 0 : err;
 }
 
-int WhiteoutWriter::make_opaque(int dirfd) const {
+int WhiteoutWriter::make_opaque(FileAt dir) const {
   if (style_ == WhiteoutStyle::Kernel) {
     // What fuse-overlayfs does: the privileged xattr, else its own user xattr, else the marker.
     const char* name = running_rootless() ? "user.fuseoverlayfs.opaque" : "trusted.overlay.opaque";
-    int err = set_xattr(dirfd, name, "y");
+    int err = set_xattr(dir, name, "y");
     if (err == 0) return 0;
     if (err != EPERM && err != ENOTSUP) return err;
   }
-  int err = create_empty_file(dirfd, kOpaqueMarker);
+  int err = create_empty_file(dir.dir, opaque_marker_in(dir));
   return err == EEXIST ? 0 : err;
 }
 
@@ -93,8 +102,8 @@ bool WhiteoutWriter::remove_whiteout(int dirfd, const std::string& name) const {
   return removed;
 }
 
-int WhiteoutWriter::clear_markers(int dirfd) const {
-  UniqueFd fd(reopen_fd(dirfd, O_RDONLY | O_DIRECTORY));
+int WhiteoutWriter::clear_markers(FileAt dir_at) const {
+  UniqueFd fd(reopen_at(dir_at, O_RDONLY | O_DIRECTORY));
   if (!fd) return errno;
   DIR* dir = ::fdopendir(fd.get());
   if (dir == nullptr) return errno;

@@ -5,13 +5,13 @@ namespace layerfs::fuse::ops {
 
 void forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
   UnionFs& fs = union_fs(req);
-  fs.table.forget(fs.node(ino), nlookup);
+  fs.forget(fs.node(ino), nlookup);
   fuse_reply_none(req);
 }
 
 void forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
   UnionFs& fs = union_fs(req);
-  for (size_t i = 0; i < count; ++i) fs.table.forget(fs.node(forgets[i].ino), forgets[i].nlookup);
+  for (size_t i = 0; i < count; ++i) fs.forget(fs.node(forgets[i].ino), forgets[i].nlookup);
   fuse_reply_none(req);
 }
 

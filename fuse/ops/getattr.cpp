@@ -10,7 +10,7 @@ void getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
   int err;
   {
     std::shared_lock lock(fs.tree);
-    err = presented_stat(fs.node(ino), st);
+    err = fs.stat_node(fs.node(ino), st);
   }
   if (err != 0) {
     fuse_reply_err(req, err);

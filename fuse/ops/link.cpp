@@ -16,10 +16,8 @@ void link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newn
     Node& dir = fs.node(newparent);
     prepare_new_entry(fs, dir, newname);
     copy_up(fs, node);
-    // Linking through /proc/self/fd needs no CAP_DAC_READ_SEARCH (AT_EMPTY_PATH would).
-    if (::linkat(AT_FDCWD, proc_path(node.top.fd.get()).c_str(), dir.top.fd.get(), newname,
-                 AT_SYMLINK_FOLLOW) != 0)
-      throw_errno("link", errno);
+    FileRef source = fs.locate(node);
+    check(link_at(source.at(), fs.dir_fd(dir, 0)->get(), newname), "link");
     auto linked = finish_new_entry(fs, req, dir, newname, node.type, 0, /*own_it=*/false);
     invalidate_aliases(fs, node.ino, linked.get());
     fs.reply_entry(req, linked);

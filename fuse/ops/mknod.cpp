@@ -32,7 +32,8 @@ void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev
     std::unique_lock lock(fs.tree);
     Node& dir = fs.node(parent);
     prepare_new_entry(fs, dir, name);
-    if (int err = make_backing_node(dir.top.fd.get(), name, mode, rdev)) throw_errno("mknod", err);
+    if (int err = make_backing_node(fs.dir_fd(dir, 0)->get(), name, mode, rdev))
+      throw_errno("mknod", err);
     auto node = finish_new_entry(fs, req, dir, name, mode, rdev);
     fs.reply_entry(req, node);
   });

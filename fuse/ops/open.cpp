@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include "fuse/copy_up.h"
+#include "fuse/metacopy.h"
+#include "fuse/new_entry.h"
 #include "fuse/ops/open_file.h"
 #include "fuse/ops/ops.h"
 #include "fuse/path_fd.h"
@@ -26,32 +28,53 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     int fd;
     bool from_lower;
     if (opens_for_writing(flags)) {
+      // A large file's data is copied before taking the tree lock exclusively.
+      PreparedData prepared = prepare_copy_up(fs, node);
       std::unique_lock lock(fs.tree);
-      copy_up(fs, node);
-      fd = reopen_fd(node.top.fd.get(), flags);
+      copy_up(fs, node, CopyUp::Full, &prepared);
+      fd = reopen_at(fs.locate(node).at(), flags);
       from_lower = false;
+      if (fd >= 0) node.open_handles++;
     } else {
       std::shared_lock lock(fs.tree);
-      fd = reopen_fd(node.top.fd.get(), flags);
-      from_lower = !fs.layers.is_upper(node.top.layer);
+      FileRef file = fs.locate(node);
+      // A metacopy file's data is still its lower origin's.
+      fd = node.metacopy ? open_metacopy_data(file.at(), fs.layers.lower_fds(), flags)
+                         : reopen_at(file.at(), flags);
+      from_lower = !fs.layers.is_upper(node.layer) || node.metacopy;
+      if (fd >= 0) node.open_handles++;
     }
     if (fd < 0) throw_errno("open", errno);
     struct stat st;
     bool shared_inode = ::fstat(fd, &st) == 0 && st.st_nlink > 1;
     set_open_flags(*fi, from_lower, shared_inode);
     fi->fh = static_cast<uint64_t>(fd);
-    if (fuse_reply_open(req, fi) != 0) ::close(fd);
+    if (fuse_reply_open(req, fi) != 0) {
+      node.open_handles--;
+      ::close(fd);
+    }
   });
 }
 
-void release(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  union_fs(req).node(ino).open_handles--;
   ::close(file_fd(fi));
   fuse_reply_err(req, 0);
 }
 
-void flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   // Closing a duplicate reports delayed write errors of the backing file system to close(2).
-  int err = ::close(::dup(file_fd(fi))) == 0 ? 0 : errno;
+  int fd = file_fd(fi);
+  int err = ::close(::dup(fd)) == 0 ? 0 : errno;
+  // The other names of a file with several links have cached a size and times the writes through
+  // this one changed: a later open of those must see them (close-to-open consistency).
+  struct stat st;
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0 && (flags & O_ACCMODE) != O_RDONLY && ::fstat(fd, &st) == 0 && st.st_nlink > 1) {
+    UnionFs& fs = union_fs(req);
+    Node& node = fs.node(ino);
+    invalidate_aliases(fs, node.ino, &node);
+  }
   fuse_reply_err(req, err);
 }
 

@@ -29,7 +29,7 @@ void fill(fuse_req_t req, UnionFs& fs, fuse_ino_t ino, size_t size, off_t off, f
   std::shared_lock lock(fs.tree);
   Node& dir = fs.node(ino);
   // Offset 0 is a rewind: see the directory as it is now.
-  if (off == 0 || !handle.listing) handle.listing = merged_listing(fs.layers, dir);
+  if (off == 0 || !handle.listing) handle.listing = merged_listing(fs, dir);
   std::string buffer(size, '\0');
   size_t used = 0;
   const DirListing& listing = *handle.listing;
@@ -56,16 +56,23 @@ void fill(fuse_req_t req, UnionFs& fs, fuse_ino_t ino, size_t size, off_t off, f
 
 }  // namespace
 
-void opendir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto handle = std::make_unique<DirHandle>();
   // The kernel may cache listings: it drops them itself when the directory changes through us.
   fi->cache_readdir = 1;
   fi->keep_cache = 1;
   fi->fh = reinterpret_cast<uint64_t>(handle.get());
-  if (fuse_reply_open(req, fi) == 0) handle.release();
+  Node& node = union_fs(req).node(ino);
+  node.open_handles++;
+  if (fuse_reply_open(req, fi) == 0) {
+    handle.release();
+  } else {
+    node.open_handles--;
+  }
 }
 
-void releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+void releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  union_fs(req).node(ino).open_handles--;
   delete reinterpret_cast<DirHandle*>(fi->fh);
   fuse_reply_err(req, 0);
 }
@@ -95,7 +102,7 @@ void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
              int err = 0;
              child = fs.lookup(*dir, name, err);
              if (!child || fs.fill_entry(*child, entry) != 0) {
-               if (child) fs.table.forget(*child, 1);
+               if (child) fs.forget(*child, 1);
                entry = fuse_entry_param{};
                entry.attr = st;
                child.reset();
@@ -103,7 +110,7 @@ void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
            }
            size_t need = fuse_add_direntry_plus(req, buf, room, name, &entry, next);
            if (need > room) {
-             if (child) fs.table.forget(*child, 1);  // not sent: the kernel holds no reference
+             if (child) fs.forget(*child, 1);  // not sent: the kernel holds no reference
              return size_t{0};
            }
            return need;
@@ -117,9 +124,13 @@ void fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* /*fi
   {
     std::shared_lock lock(fs.tree);
     Node& dir = fs.node(ino);
-    if (fs.layers.is_upper(dir.top.layer)) {
-      UniqueFd fd(reopen_fd(dir.top.fd.get(), O_RDONLY | O_DIRECTORY));
-      if (!fd || (datasync ? ::fdatasync(fd.get()) : ::fsync(fd.get())) != 0) err = errno;
+    if (fs.layers.is_upper(dir.layer)) {
+      try {
+        UniqueFd fd(reopen_at(fs.dir_fd(dir, 0)->get(), O_RDONLY | O_DIRECTORY));
+        if (!fd || (datasync ? ::fdatasync(fd.get()) : ::fsync(fd.get())) != 0) err = errno;
+      } catch (const SysError& e) {
+        err = e.code();
+      }
     }
   }
   fuse_reply_err(req, err);

@@ -34,14 +34,14 @@ void make_movable(UnionFs& fs, Node& node) {
 
 // A directory arriving where lower layers have the name must hide them.
 void hide_lower_at(UnionFs& fs, Node& dir, const std::string& name, Node& moved) {
-  if (!moved.is_dir() || !exists_below_upper(fs.layers, dir, name)) return;
-  check(fs.whiteouts.make_opaque(moved.top.fd.get()), "make directory opaque");
+  if (!moved.is_dir() || !exists_below_upper(fs.layers, fs.dir_layers(dir), name)) return;
+  check(fs.whiteouts.make_opaque(fs.locate(moved).at()), "make directory opaque");
   moved.lower.clear();
   fs.invalidate_listing(moved);
 }
 
 bool same_file(const Found& a, const Found& b) {
-  return a.st.st_dev == b.st.st_dev && a.st.st_ino == b.st.st_ino && a.top.layer == b.top.layer;
+  return a.st.st_dev == b.st.st_dev && a.st.st_ino == b.st.st_ino && a.layer == b.layer;
 }
 
 }  // namespace
@@ -57,8 +57,9 @@ void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
     Node& dst_dir = fs.node(newparent);
     if (is_marker_name(newname)) throw_errno("rename", EINVAL);
     Found src, dst;
-    check(find_entry(fs.layers, layers_of(src_dir), name, src), "look up");
-    int dst_err = find_entry(fs.layers, layers_of(dst_dir), newname, dst);
+    DirLayers dst_dirs = fs.dir_layers(dst_dir);
+    check(find_entry(fs.dir_layers(src_dir), name, src), "look up");
+    int dst_err = find_entry(dst_dirs, newname, dst);
     if (dst_err != 0 && dst_err != ENOENT) throw_errno("look up", dst_err);
     const bool dst_exists = dst_err == 0;
     const bool src_is_dir = S_ISDIR(src.st.st_mode);
@@ -74,7 +75,7 @@ void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
       bool dst_is_dir = S_ISDIR(dst.st.st_mode);
       if (src_is_dir && !dst_is_dir) throw_errno("rename", ENOTDIR);
       if (!src_is_dir && dst_is_dir) throw_errno("rename", EISDIR);
-      if (dst_is_dir && !read_merged(fs.layers, layers_of(dst)).empty())
+      if (dst_is_dir && !read_merged(fs.layers, open_layers(dst_dirs, dst)).empty())
         throw_errno("rename", ENOTEMPTY);
     }
     if (!fs.layers.writable()) throw_errno("rename", EROFS);
@@ -88,24 +89,29 @@ void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
       dst_node = node_for(fs, dst_dir, newname, std::move(dst));
       if (exchange) {
         make_movable(fs, *dst_node);
-      } else if (fs.layers.is_upper(dst_node->top.layer) && dst_node->is_dir()) {
+      } else if (fs.layers.is_upper(dst_node->layer) && dst_node->is_dir()) {
         // renameat replaces only an empty directory; this one holds at most whiteouts.
-        check(fs.whiteouts.clear_markers(dst_node->top.fd.get()), "clear whiteouts");
+        check(fs.whiteouts.clear_markers(fs.locate(*dst_node).at()), "clear whiteouts");
       }
     }
+    SharedFd src_upper = fs.dir_fd(src_dir, 0);
+    SharedFd dst_upper = fs.dir_fd(dst_dir, 0);
     // A whiteout at the new name would be in the way (and a directory cannot replace it).
-    if (!dst_exists) fs.whiteouts.remove_whiteout(dst_dir.top.fd.get(), newname);
+    if (!dst_exists) fs.whiteouts.remove_whiteout(dst_upper->get(), newname);
+    // A replaced file stays reachable for whoever has it open.
+    const bool replaces = dst_node && !exchange;
+    if (replaces) fs.mark_removed(*dst_node);
     unsigned int rename_flags = exchange ? RENAME_EXCHANGE : 0;
-    if (::renameat2(src_dir.top.fd.get(), name, dst_dir.top.fd.get(), newname, rename_flags) != 0)
-      throw_errno("rename", errno);
-    if (!exchange && exists_below_upper(fs.layers, src_dir, name))
-      check(fs.whiteouts.write_whiteout(src_dir.top.fd.get(), name), "write whiteout");
+    if (::renameat2(src_upper->get(), name, dst_upper->get(), newname, rename_flags) != 0) {
+      int err = errno;
+      if (replaces) UnionFs::unmark_removed(*dst_node);
+      throw_errno("rename", err);
+    }
+    if (!exchange && exists_below_upper(fs.layers, fs.dir_layers(src_dir), name))
+      check(fs.whiteouts.write_whiteout(src_upper->get(), name), "write whiteout");
 
     // The nodes follow their files.
-    if (dst_node && !exchange) {
-      dst_node->removed = true;
-      fs.table.detach(*dst_node);
-    }
+    if (replaces) fs.table.detach(*dst_node);
     fs.table.move(*src_node, fs.table.hold(dst_dir), newname);
     hide_lower_at(fs, dst_dir, newname, *src_node);
     if (exchange) {

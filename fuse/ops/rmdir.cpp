@@ -11,10 +11,11 @@ void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
     std::unique_lock lock(fs.tree);
     Node& dir = fs.node(parent);
     Found found;
-    check(find_entry(fs.layers, layers_of(dir), name, found), "look up");
+    DirLayers dirs = fs.dir_layers(dir);
+    check(find_entry(dirs, name, found), "look up");
     if (!S_ISDIR(found.st.st_mode)) throw_errno("rmdir", ENOTDIR);
     // Empty means empty across all layers: overlayfs's ENOTEMPTY.
-    if (!read_merged(fs.layers, layers_of(found)).empty()) throw_errno("rmdir", ENOTEMPTY);
+    if (!read_merged(fs.layers, open_layers(dirs, found)).empty()) throw_errno("rmdir", ENOTEMPTY);
     remove_entry(fs, dir, name, found);
     fuse_reply_err(req, 0);
   });

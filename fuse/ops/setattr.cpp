@@ -13,17 +13,17 @@ namespace layerfs::fuse::ops {
 
 namespace {
 
-void truncate(const Node& node, off_t size, const fuse_file_info* fi) {
+void truncate(FileAt file, off_t size, const fuse_file_info* fi) {
   if (fi != nullptr) {
     if (::ftruncate(file_fd(fi), size) != 0) throw_errno("truncate", errno);
     return;
   }
-  UniqueFd fd(reopen_fd(node.top.fd.get(), O_WRONLY));
+  UniqueFd fd(reopen_at(file, O_WRONLY));
   if (!fd) throw_errno("open for truncate", errno);
   if (::ftruncate(fd.get(), size) != 0) throw_errno("truncate", errno);
 }
 
-void set_times(const Node& node, const struct stat& attr, int to_set) {
+void set_times(FileAt file, const struct stat& attr, int to_set) {
   struct timespec times[2];
   times[0].tv_nsec = UTIME_OMIT;
   times[1].tv_nsec = UTIME_OMIT;
@@ -37,13 +37,7 @@ void set_times(const Node& node, const struct stat& attr, int to_set) {
   } else if (to_set & FUSE_SET_ATTR_MTIME) {
     times[1] = attr.st_mtim;
   }
-  int res;
-  if (S_ISLNK(node.type)) {
-    res = ::utimensat(node.parent->top.fd.get(), node.name.c_str(), times, AT_SYMLINK_NOFOLLOW);
-  } else {
-    res = ::utimensat(AT_FDCWD, proc_path(node.top.fd.get()).c_str(), times, 0);
-  }
-  if (res != 0) throw_errno("utimens", errno);
+  check(utimens_at(file, times), "utimens");
 }
 
 }  // namespace
@@ -53,22 +47,24 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
   guarded(req, [&] {
     std::unique_lock lock(fs.tree);
     Node& node = fs.node(ino);
-    copy_up(fs, node);
+    // Attributes alone need no data: a lower file gets a metadata-only copy (metacopy.h).
+    copy_up(fs, node, (to_set & FUSE_SET_ATTR_SIZE) ? CopyUp::Full : CopyUp::MetadataOnly);
+    FileRef file = fs.locate(node);
     if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
       struct stat now;
-      check(presented_stat(node, now), "stat");
+      check(fs.stat_node(node, now), "stat");
       Presented want{now.st_uid, now.st_gid, now.st_mode, now.st_rdev};
       if (to_set & FUSE_SET_ATTR_MODE) want.mode = (now.st_mode & S_IFMT) | (attr->st_mode & 07777);
       if (to_set & FUSE_SET_ATTR_UID) want.uid = attr->st_uid;
       if (to_set & FUSE_SET_ATTR_GID) want.gid = attr->st_gid;
-      check(record_presented(node.top.fd.get(), want), "chmod/chown");
+      check(record_presented(file.at(), want), "chmod/chown");
     }
-    if (to_set & FUSE_SET_ATTR_SIZE) truncate(node, attr->st_size, fi);
+    if (to_set & FUSE_SET_ATTR_SIZE) truncate(file.at(), attr->st_size, fi);
     if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
                   FUSE_SET_ATTR_MTIME_NOW))
-      set_times(node, *attr, to_set);
+      set_times(file.at(), *attr, to_set);
     struct stat st;
-    check(presented_stat(node, st), "stat");
+    check(fs.stat_node(node, st), "stat");
     if (!node.is_dir() && st.st_nlink > 1 &&
         (to_set &
          (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE)))

@@ -15,7 +15,7 @@ void unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     std::unique_lock lock(fs.tree);
     Node& dir = fs.node(parent);
     Found found;
-    check(find_entry(fs.layers, layers_of(dir), name, found), "look up");
+    check(find_entry(fs.dir_layers(dir), name, found), "look up");
     if (S_ISDIR(found.st.st_mode)) throw_errno("unlink", EISDIR);
     remove_entry(fs, dir, name, found);
     if (found.st.st_nlink > 1) invalidate_aliases(fs, stable_ino(fs.layers, found), nullptr);

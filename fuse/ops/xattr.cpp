@@ -27,9 +27,7 @@ void reply_sized(fuse_req_t req, size_t size, const char* data, ssize_t length) 
   }
 }
 
-bool has_xattr(const Node& node, const char* name) {
-  return ::getxattr(proc_path(node.top.fd.get()).c_str(), name, nullptr, 0) >= 0;
-}
+bool has_xattr(FileAt file, const char* name) { return get_xattr_raw(file, name, nullptr, 0) >= 0; }
 
 }  // namespace
 
@@ -42,11 +40,13 @@ void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   std::string value(size, '\0');
   ssize_t length;
   int err;
-  {
+  try {
     std::shared_lock lock(fs.tree);
-    std::string path = proc_path(fs.node(ino).top.fd.get());
-    length = ::getxattr(path.c_str(), name, size ? value.data() : nullptr, size);
+    length = get_xattr_raw(fs.locate(fs.node(ino)).at(), name, size ? value.data() : nullptr, size);
     err = errno;
+  } catch (const SysError& e) {
+    length = -1;
+    err = e.code();
   }
   errno = err;
   reply_sized(req, size, value.data(), length);
@@ -54,14 +54,16 @@ void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
 
 void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   UnionFs& fs = union_fs(req);
-  std::string names;
-  {
-    std::shared_lock lock(fs.tree);
-    for (const std::string& name : list_xattrs(fs.node(ino).top.fd.get())) {
-      if (!is_private_xattr(name)) names.append(name).push_back('\0');
+  guarded(req, [&] {
+    std::string names;
+    {
+      std::shared_lock lock(fs.tree);
+      for (const std::string& name : list_xattrs(fs.locate(fs.node(ino)).at())) {
+        if (!is_private_xattr(name)) names.append(name).push_back('\0');
+      }
     }
-  }
-  reply_sized(req, size, names.data(), static_cast<ssize_t>(names.size()));
+    reply_sized(req, size, names.data(), static_cast<ssize_t>(names.size()));
+  });
 }
 
 void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
@@ -71,10 +73,12 @@ void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* valu
     if (is_private_xattr(name)) throw_errno("setxattr", EPERM);
     std::unique_lock lock(fs.tree);
     Node& node = fs.node(ino);
-    if ((flags & XATTR_REPLACE) && !has_xattr(node, name)) throw_errno("setxattr", ENODATA);
-    if ((flags & XATTR_CREATE) && has_xattr(node, name)) throw_errno("setxattr", EEXIST);
+    FileRef file = fs.locate(node);
+    if ((flags & XATTR_REPLACE) && !has_xattr(file.at(), name)) throw_errno("setxattr", ENODATA);
+    if ((flags & XATTR_CREATE) && has_xattr(file.at(), name)) throw_errno("setxattr", EEXIST);
     copy_up(fs, node);
-    check(set_xattr(node.top.fd.get(), name, std::string(value, size), flags), "setxattr");
+    file = fs.locate(node);
+    check(set_xattr(file.at(), name, std::string(value, size), flags), "setxattr");
     fuse_reply_err(req, 0);
   });
 }
@@ -85,10 +89,9 @@ void removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
     if (is_private_xattr(name)) throw_errno("removexattr", ENODATA);
     std::unique_lock lock(fs.tree);
     Node& node = fs.node(ino);
-    if (!has_xattr(node, name)) throw_errno("removexattr", ENODATA);
+    if (!has_xattr(fs.locate(node).at(), name)) throw_errno("removexattr", ENODATA);
     copy_up(fs, node);
-    if (::removexattr(proc_path(node.top.fd.get()).c_str(), name) != 0)
-      throw_errno("removexattr", errno);
+    check(remove_xattr(fs.locate(node).at(), name), "removexattr");
     fuse_reply_err(req, 0);
   });
 }

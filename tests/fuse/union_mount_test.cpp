@@ -1,6 +1,7 @@
 // Semantics of a live union mount that shell tools cannot reach: rename flags, copy_file_range,
 // SEEK_DATA/SEEK_HOLE, shared mmap writes, locks. Each test mounts its own union in a temporary
 // directory (a forked daemon) and unmounts it in the fixture's teardown.
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/fs.h>
@@ -8,15 +9,22 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
 
+#include "fuse/metacopy.h"
 #include "fuse/serve.h"
+#include "util/error.h"
 #include "util/fs.h"
 
 namespace layerfs::fuse {
@@ -28,18 +36,38 @@ class UnionMountTest : public ::testing::Test {
     char pattern[] = "/tmp/layerfs-fuse-test.XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     root_ = pattern;
-    for (const char* dir : {"lower", "lower/dir", "lower/full", "upper", "work", "mnt"})
+    for (const char* dir :
+         {"lower", "lower/dir", "lower/full", "lower/many", "upper", "work", "mnt"})
       make_dirs(root_ + "/" + dir);
     write_file_atomic(root_ + "/lower/a", "lower a");
     write_file_atomic(root_ + "/lower/b", "lower b");
     write_file_atomic(root_ + "/lower/dir/inside", "inside");
     write_file_atomic(root_ + "/lower/full/x", "x");
-    UnionConfig config;
-    config.lower_dirs = {root_ + "/lower"};
-    config.upper_dir = root_ + "/upper";
-    config.work_dir = root_ + "/work";
-    config.whiteouts = WhiteoutStyle::Oci;
-    mount_union(mnt(), config, /*foreground=*/false);
+    // One lower inode with three names, in different directories.
+    make_dirs(root_ + "/lower/links/deep");
+    make_dirs(root_ + "/lower/links2");
+    write_file_atomic(root_ + "/lower/links/one", "linked");
+    ASSERT_EQ(::link((root_ + "/lower/links/one").c_str(), (root_ + "/lower/links2/two").c_str()),
+              0);
+    ASSERT_EQ(
+        ::link((root_ + "/lower/links/one").c_str(), (root_ + "/lower/links/deep/three").c_str()),
+        0);
+    prepare_lower();
+    config_.lower_dirs = {root_ + "/lower"};
+    config_.upper_dir = root_ + "/upper";
+    config_.work_dir = root_ + "/work";
+    config_.whiteouts = WhiteoutStyle::Oci;
+    mount_union(mnt(), config_, /*foreground=*/false);
+    mounted_ = true;
+  }
+
+  // Tests that need more in the lower layer before mounting override this.
+  virtual void prepare_lower() {}
+
+  void remount() {
+    unmount_union(mnt());
+    mounted_ = false;
+    mount_union(mnt(), config_, /*foreground=*/false);
     mounted_ = true;
   }
 
@@ -67,7 +95,9 @@ class UnionMountTest : public ::testing::Test {
     return ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags) == 0 ? 0 : errno;
   }
 
+  static constexpr int kManyFiles = 300;  // listings of several readdir chunks
   std::string root_;
+  UnionConfig config_;
   bool mounted_ = false;
 };
 
@@ -157,6 +187,159 @@ TEST_F(UnionMountTest, OciWhiteoutsInImageMode) {
   ASSERT_EQ(::rmdir(path("dir").c_str()), 0);
   ASSERT_EQ(::mkdir(path("dir").c_str(), 0755), 0);
   EXPECT_EQ(::lstat((root_ + "/upper/dir/.wh..wh..opq").c_str(), &st), 0);
+}
+
+// Only the first chunk of a listing comes through readdirplus (whose entries carry getattr's
+// numbers); the rest come through plain readdir, which must show the same stable numbers, also
+// for copied-up files after a remount.
+class ManyFilesMountTest : public UnionMountTest {
+  void prepare_lower() override {
+    for (int i = 0; i < kManyFiles; ++i)
+      std::ofstream(root_ + "/lower/many/f" + std::to_string(i)) << "many";
+  }
+};
+
+TEST_F(ManyFilesMountTest, ReaddirShowsTheInodeNumbersGetattrShows) {
+  for (int i = 0; i < kManyFiles; ++i) {
+    std::ofstream(path("many/f" + std::to_string(i)), std::ios::app) << "more";
+  }
+  remount();
+  // Listing first: lookups between readdir chunks would make the kernel use readdirplus again.
+  std::vector<std::pair<std::string, ino_t>> listed;
+  DIR* dir = ::opendir(path("many").c_str());
+  ASSERT_NE(dir, nullptr);
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") listed.emplace_back(name, entry->d_ino);
+  }
+  ::closedir(dir);
+  int compared = 0;
+  for (const auto& [name, ino] : listed) {
+    struct stat st;
+    ASSERT_EQ(::lstat(path("many/" + name).c_str(), &st), 0);
+    EXPECT_EQ(ino, st.st_ino) << name;
+    ++compared;
+  }
+  EXPECT_EQ(compared, kManyFiles);
+}
+
+TEST_F(UnionMountTest, HardLinksOfALowerFileStayLinkedAfterCopyUp) {
+  struct stat before;
+  ASSERT_EQ(::stat(path("links2/two").c_str(), &before), 0);
+  EXPECT_EQ(contents(path("links/deep/three")), "linked");  // the kernel caches this name's pages
+  { std::ofstream(path("links/one"), std::ios::app) << " and changed"; }
+  for (const char* name : {"links/one", "links2/two", "links/deep/three"}) {
+    EXPECT_EQ(contents(path(name)), "linked and changed") << name;
+    struct stat st;
+    ASSERT_EQ(::stat(path(name).c_str(), &st), 0);
+    EXPECT_EQ(st.st_ino, before.st_ino) << name;
+    EXPECT_EQ(st.st_nlink, 3u) << name;
+  }
+  // One inode in the upper layer, and the lower one untouched.
+  struct stat one, two;
+  ASSERT_EQ(::stat((root_ + "/upper/links/one").c_str(), &one), 0);
+  ASSERT_EQ(::stat((root_ + "/upper/links2/two").c_str(), &two), 0);
+  EXPECT_EQ(one.st_ino, two.st_ino);
+  EXPECT_EQ(contents(root_ + "/lower/links2/two"), "linked");
+  // A write through another name reaches all of them.
+  { std::ofstream(path("links2/two"), std::ios::app) << "!"; }
+  EXPECT_EQ(contents(path("links/deep/three")), "linked and changed!");
+}
+
+TEST_F(UnionMountTest, HardLinksHiddenInTheUnionAreNotRevived) {
+  ASSERT_EQ(::unlink(path("links2/two").c_str()), 0);
+  { std::ofstream(path("links/one"), std::ios::app) << "+"; }
+  EXPECT_FALSE(path_exists(path("links2/two")));
+  EXPECT_EQ(contents(path("links/deep/three")), "linked+");
+}
+
+bool has_metacopy_marker(const std::string& file) {
+  return ::getxattr(file.c_str(), kMetacopyXattr, nullptr, 0) >= 0;
+}
+
+TEST_F(UnionMountTest, ChmodOfALowerFileCopiesMetadataOnly) {
+  ASSERT_EQ(::chmod(path("b").c_str(), 0604), 0);
+  const std::string upper = root_ + "/upper/b";
+  struct stat st;
+  ASSERT_EQ(::stat(upper.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 7);
+  EXPECT_EQ(st.st_blocks, 0) << "the data must not be copied";
+  EXPECT_TRUE(has_metacopy_marker(upper));
+  ASSERT_EQ(::stat(path("b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0604u);
+  EXPECT_EQ(contents(path("b")), "lower b");
+  // The marker survives a remount; data is still read from below.
+  remount();
+  EXPECT_EQ(contents(path("b")), "lower b");
+  // The first write fills the data in.
+  { std::ofstream(path("b"), std::ios::app) << "!"; }
+  EXPECT_EQ(contents(path("b")), "lower b!");
+  EXPECT_EQ(contents(upper), "lower b!");
+  EXPECT_FALSE(has_metacopy_marker(upper));
+  ASSERT_EQ(::stat(path("b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0604u);
+  EXPECT_EQ(contents(root_ + "/lower/b"), "lower b");
+}
+
+TEST_F(UnionMountTest, TruncateOfAMetacopyFileKeepsTheRightPrefix) {
+  const struct timespec times[2] = {{1000, 0}, {2000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path("a").c_str(), times, 0), 0);
+  EXPECT_TRUE(has_metacopy_marker(root_ + "/upper/a"));
+  ASSERT_EQ(::truncate(path("a").c_str(), 3), 0);
+  EXPECT_EQ(contents(path("a")), "low");
+  EXPECT_FALSE(has_metacopy_marker(root_ + "/upper/a"));
+}
+
+TEST_F(UnionMountTest, CompleteMetacopiesFillsInDataForASnapshot) {
+  const struct timespec times[2] = {{1000, 0}, {2000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path("dir/inside").c_str(), times, 0), 0);
+  ASSERT_EQ(::chmod(path("a").c_str(), 0600), 0);
+  unmount_union(mnt());
+  mounted_ = false;
+  ASSERT_TRUE(has_metacopy_marker(root_ + "/upper/dir/inside"));
+  complete_metacopies(root_ + "/upper", {root_ + "/lower"});
+  EXPECT_EQ(contents(root_ + "/upper/dir/inside"), "inside");
+  EXPECT_EQ(contents(root_ + "/upper/a"), "lower a");
+  EXPECT_FALSE(has_metacopy_marker(root_ + "/upper/dir/inside"));
+  EXPECT_FALSE(has_metacopy_marker(root_ + "/upper/a"));
+  struct stat st;
+  ASSERT_EQ(::stat((root_ + "/upper/dir/inside").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 2000) << "filling in data keeps the times";
+  // A metacopy whose origin is gone is an error naming the file.
+  ASSERT_EQ(::chmod((root_ + "/upper/a").c_str(), 0600), 0);
+  ASSERT_EQ(::setxattr((root_ + "/upper/a").c_str(), kMetacopyXattr, "gone", 4, 0), 0);
+  EXPECT_THROW(complete_metacopies(root_ + "/upper", {root_ + "/lower"}), UserError);
+}
+
+// Large files are copied into the work directory before the tree lock is taken; concurrent
+// writers of one file must end up with one copy and no temporary files left behind.
+TEST_F(UnionMountTest, ConcurrentCopyUpOfALargeFile) {
+  std::string big(3 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
+  { std::ofstream(root_ + "/lower/big") << big; }
+  std::vector<std::thread> writers;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&] {
+      int fd = ::open(path("big").c_str(), O_WRONLY);
+      if (fd >= 0) {
+        opened++;
+        ::close(fd);
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  EXPECT_EQ(opened.load(), 4);
+  EXPECT_EQ(contents(path("big")), big);
+  EXPECT_EQ(contents(root_ + "/upper/big"), big);
+  DIR* scratch = ::opendir((root_ + "/work/layerfs-work").c_str());
+  ASSERT_NE(scratch, nullptr);
+  int leftovers = 0;
+  while (struct dirent* entry = ::readdir(scratch)) {
+    if (std::string(entry->d_name) != "." && std::string(entry->d_name) != "..") ++leftovers;
+  }
+  ::closedir(scratch);
+  EXPECT_EQ(leftovers, 0);
 }
 
 }  // namespace

@@ -1,0 +1,68 @@
+#include "fuse/copy_up_links.h"
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fuse/copy_up.h"
+#include "fuse/layer_search.h"
+#include "fuse/new_entry.h"
+#include "fuse/path_fd.h"
+
+namespace layerfs::fuse {
+
+namespace {
+
+std::vector<std::string> components(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream stream(path);
+  for (std::string part; std::getline(stream, part, '/');) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+// The node of directory `path` as the union shows it: the live one, or a temporary one (not
+// registered: the kernel does not know it). Null when the union has no directory there.
+std::shared_ptr<Node> union_dir(UnionFs& fs, const std::vector<std::string>& parts) {
+  std::shared_ptr<Node> dir = fs.table.hold(fs.table.root());
+  for (const std::string& part : parts) {
+    std::shared_ptr<Node> child = fs.table.peek_child(*dir, part);
+    if (!child) {
+      Found found;
+      if (find_entry(fs.dir_layers(*dir), part, found) != 0) return nullptr;
+      child = make_node(fs.layers, dir, part, std::move(found));
+    }
+    if (!child->is_dir()) return nullptr;
+    dir = std::move(child);
+  }
+  return dir;
+}
+
+}  // namespace
+
+void copy_up_other_names(UnionFs& fs, Node& node, size_t lower_layer, const struct stat& lower_st) {
+  const Layer& layer = fs.layers.at(lower_layer);
+  FileRef copy = fs.locate(node);
+  for (const std::string& path : fs.hard_links.names_of(lower_layer, layer.path, lower_st.st_ino)) {
+    std::vector<std::string> parts = components(path);
+    if (parts.empty()) continue;
+    std::string name = parts.back();
+    parts.pop_back();
+    std::shared_ptr<Node> dir = union_dir(fs, parts);
+    if (!dir) continue;
+    // Only names the union still shows as this very lower file (not the one just copied up, nor
+    // names whited out or shadowed by a layer above).
+    Found found;
+    if (find_entry(fs.dir_layers(*dir), name, found) != 0 || found.layer != lower_layer ||
+        found.st.st_ino != lower_st.st_ino || found.st.st_dev != lower_st.st_dev)
+      continue;
+    copy_up(fs, *dir);
+    check(link_at(copy.at(), fs.dir_fd(*dir, 0)->get(), name.c_str()), "link copied-up name");
+    if (auto live = fs.table.peek_child(*dir, name)) live->layer = 0;
+  }
+  // Every name's cached attributes (link count) and pages are stale now.
+  invalidate_aliases(fs, node.ino, nullptr);
+}
+
+}  // namespace layerfs::fuse

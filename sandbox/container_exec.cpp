@@ -1,0 +1,127 @@
+#include "sandbox/container_exec.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/command_exec.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/user.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/unique_fd.h"
+
+namespace layerfs::sandbox {
+
+namespace {
+
+std::vector<std::string> strings_of(const nlohmann::ordered_json& value) {
+  std::vector<std::string> out;
+  if (value.is_array())
+    for (const auto& item : value)
+      if (item.is_string()) out.push_back(item.get<std::string>());
+  return out;
+}
+
+int status_code(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Joins the namespaces of `pid` (the user namespace first, when there is one of our own).
+void join_namespaces(pid_t pid) {
+  std::string base = "/proc/" + std::to_string(pid) + "/ns/";
+  auto same = [&](const char* ns) {
+    struct stat ours, theirs;
+    return ::stat(("/proc/self/ns/" + std::string(ns)).c_str(), &ours) == 0 &&
+           ::stat((base + ns).c_str(), &theirs) == 0 && ours.st_ino == theirs.st_ino;
+  };
+  const std::pair<const char*, int> namespaces[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},
+                                                    {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET},
+                                                    {"pid", CLONE_NEWPID},   {"mnt", CLONE_NEWNS}};
+  for (const auto& [name, type] : namespaces) {
+    if (same(name)) continue;
+    UniqueFd fd(::open((base + name).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open " + base + name);
+    if (::setns(fd.get(), type) != 0)
+      throw_errno(std::string("join the container's ") + name + " namespace");
+  }
+}
+
+}  // namespace
+
+int exec_in_container(const Container& container, const ExecOptions& options) {
+  if (!supervisor_alive(container))
+    throw UserError("container " + container.id + " is not running");
+  pid_t init = container.init_pid();
+  const auto& config = container.record["Config"];
+  SandboxSpec spec;
+  spec.argv = options.argv;
+  spec.env = {"HOSTNAME=" + config.value("Hostname", "")};
+  for (const auto& entry : strings_of(config["Env"])) spec.env.push_back(entry);
+  for (const auto& entry : options.env) spec.env.push_back(entry);
+  spec.user = options.user.empty() ? config.value("User", "") : options.user;
+  spec.workdir = options.workdir.empty() ? config.value("WorkingDir", "") : options.workdir;
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw_errno("pipe");
+  UniqueFd error_read(pipe_fds[0]), error_write(pipe_fds[1]);
+  pid_t child = ::fork();
+  if (child < 0) throw_errno("fork");
+  if (child == 0) {
+    // Joining a pid namespace applies to children: join, then fork the command.
+    int code = 126;
+    try {
+      error_read.reset();
+      if (!options.interactive) {
+        int null = ::open("/dev/null", O_RDONLY);
+        if (null >= 0) ::dup2(null, 0);
+      }
+      join_namespaces(init);
+      ResolvedUser user = resolve_user(spec.user, read_file_if_exists("/etc/passwd").value_or(""),
+                                       read_file_if_exists("/etc/group").value_or(""));
+      pid_t command = ::fork();
+      if (command < 0) throw_errno("fork");
+      if (command == 0) exec_command(spec, user, error_write.get());
+      error_write.reset();
+      for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(sig, SIG_IGN);
+      int status = 0;
+      if (retry_eintr([&] { return ::waitpid(command, &status, 0); }) < 0) ::_exit(126);
+      ::_exit(status_code(status));
+    } catch (const StartError& e) {
+      std::string text = std::to_string(e.exit_code()) + " " + e.what();
+      code = e.exit_code();
+      if (::write(error_write.get(), text.data(), text.size()) < 0) ::_exit(code);
+    } catch (const std::exception& e) {
+      std::string text = std::string("126 ") + e.what();
+      if (::write(error_write.get(), text.data(), text.size()) < 0) ::_exit(code);
+    }
+    ::_exit(code);
+  }
+  error_write.reset();
+  // ^C reaches the command directly (same process group): we wait for its status.
+  struct sigaction ignore {
+  }, previous_int{}, previous_quit{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGINT, &ignore, &previous_int);
+  ::sigaction(SIGQUIT, &ignore, &previous_quit);
+  std::string failure;
+  char buffer[512];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(error_read.get(), buffer, sizeof buffer); });
+    if (n <= 0) break;
+    failure.append(buffer, static_cast<size_t>(n));
+  }
+  int status = 0;
+  retry_eintr([&] { return ::waitpid(child, &status, 0); });
+  ::sigaction(SIGINT, &previous_int, nullptr);
+  ::sigaction(SIGQUIT, &previous_quit, nullptr);
+  if (!failure.empty()) {
+    size_t space = failure.find(' ');
+    throw StartError(failure.substr(space + 1), std::atoi(failure.substr(0, space).c_str()));
+  }
+  return status_code(status);
+}
+
+}  // namespace layerfs::sandbox
