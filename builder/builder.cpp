@@ -12,9 +12,11 @@
 #include "builder/copy_step.h"
 #include "builder/dockerfile.h"
 #include "builder/metadata_steps.h"
+#include "fuse/metacopy.h"
 #include "layers/image.h"
 #include "layers/new_image.h"
 #include "layers/snapshot.h"
+#include "sandbox/sandbox.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -345,7 +347,15 @@ class Builder {
             step.words.push_back(lexer.process_word(arg, vars));
         }
       } else if (c == "run") {
-        fail(instruction, "RUN needs the container sandbox, which this layerfs build lacks");
+        // The shell expands RUN's variables itself, from the environment built below.
+        if (instruction.json) {
+          step.words = instruction.args;
+        } else if (!instruction.args.empty()) {
+          step.words = state.shell();
+          step.words.push_back(instruction.args[0]);
+        }
+        if (step.words.empty()) fail(instruction, "RUN requires a command");
+        for (const auto& [name, value] : state.args) step.sources_digest += name + "=" + value + "\n";
       } else if (!is_metadata_instruction(c)) {
         fail(instruction, "unknown instruction: " + instruction.keyword);
       }
@@ -390,6 +400,9 @@ class Builder {
         snapshot_options.source_date_epoch = options_.source_date_epoch;
         LayerInfo layer = snapshot_directory(store_, upper, snapshot_options);
         commit(state, step.text, false, layer, key);
+      } else if (c == "run") {
+        LayerInfo layer = run_command(state, instruction, step.words);
+        commit(state, step.text, false, layer, key);
       } else {
         apply_metadata_step(state, instruction, step);
         commit(state, step.text, true, {}, key);
@@ -404,6 +417,41 @@ class Builder {
     char done[64];
     std::snprintf(done, sizeof done, " DONE %.1fs", seconds);
     report("#" + std::to_string(step_number_) + done);
+  }
+
+  // RUN: the command runs in the sandbox on a union of the stage's layers and a fresh upper
+  // directory, which then becomes the step's layer.
+  LayerInfo run_command(StageState& state, const Instruction& instruction,
+                        const std::vector<std::string>& argv) {
+    StagingDir staging(store_.tmp_dir(), "run-");
+    sandbox::SandboxSpec spec;
+    spec.root_dir = staging.path() + "/root";
+    spec.root_union.lower_dirs = layer_dirs(state);
+    spec.root_union.upper_dir = staging.path() + "/upper";
+    spec.root_union.work_dir = staging.path() + "/work";
+    for (const auto& dir : {spec.root_dir, spec.root_union.upper_dir, spec.root_union.work_dir})
+      make_dirs(dir, 0755);
+    if (spec.root_union.lower_dirs.empty())
+      fail(instruction, "RUN needs a base image with a shell (this stage is FROM scratch)");
+    spec.argv = argv;
+    const auto& runtime = state.runtime();
+    if (runtime.contains("Env") && runtime["Env"].is_array())
+      spec.env = runtime["Env"].get<std::vector<std::string>>();
+    for (const auto& [name, value] : state.args) spec.env.push_back(name + "=" + value);
+    spec.workdir = state.workdir();
+    spec.user = runtime.value("User", "");
+    int status = sandbox::run_in_sandbox(spec);
+    if (status != 0) {
+      std::string command;
+      for (const auto& word : argv) command += (command.empty() ? "" : " ") + word;
+      fail(instruction, "process \"" + command +
+                            "\" did not complete successfully: exit code: " +
+                            std::to_string(status));
+    }
+    fuse::complete_metacopies(spec.root_union.upper_dir, spec.root_union.lower_dirs);
+    SnapshotOptions snapshot_options;
+    snapshot_options.source_date_epoch = options_.source_date_epoch;
+    return snapshot_directory(store_, spec.root_union.upper_dir, snapshot_options);
   }
 
   // Registers the state's config (plus the new layer) as an image whose parent is the previous.
