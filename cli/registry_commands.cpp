@@ -178,9 +178,12 @@ void setup_search(CLI::App& cmd, GlobalOptions& global) {
       std::vector<nlohmann::json> rows;
       for (const auto& r : results) {
         std::string description = r.description;
-        // docker shows 45 characters of a description in its table.
-        if (!o->no_trunc && description.size() > 45)
-          description = description.substr(0, 42) + "...";
+        // docker shows 45 columns of a description: 44 characters and an ellipsis.
+        if (!o->no_trunc && code_point_count(description) > 45) {
+          size_t end = 0;
+          for (int i = 0; i < 44; ++i) next_code_point(description, end);
+          description = description.substr(0, end) + "…";
+        }
         rows.push_back({{"Name", r.name},
                         {"Description", description},
                         {"StarCount", std::to_string(r.stars)},

@@ -89,8 +89,11 @@ std::unique_ptr<StagedLayer> download_layer(RegistryClient& client, const Store&
           if (on_bytes) on_bytes(offset);
         });
       } catch (const TransportError& e) {
-        if (resumes + 1 >= kMaxResumes || cancelled) throw UserError(e.what());
-        continue;  // resume from `offset`
+        // Resume from `offset` while each attempt makes progress; a registry that stays away
+        // has already had request()'s retries.
+        if (e.received() == 0 || resumes + 1 >= kMaxResumes || cancelled)
+          throw UserError("download of " + layer.digest + " failed: " + e.what());
+        continue;
       }
       if (!response.ok()) throw_blob_error(response, layer.digest);
       break;

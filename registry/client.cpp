@@ -176,7 +176,8 @@ HttpResponse RegistryClient::request(HttpRequest request, const BodySink& sink,
       response = session->perform(request, sink, progress);
     } catch (const TransportError& e) {
       release_session(std::move(session));
-      if (e.received() > 0 || ++attempt >= kMaxAttempts) throw;
+      // A TLS failure (wrong CA, plain HTTP server) will not go away by retrying.
+      if (e.received() > 0 || e.tls_failure() || ++attempt >= kMaxAttempts) throw;
       spdlog::info("{} (retrying)", e.what());
       backoff(attempt);
       continue;

@@ -66,13 +66,5 @@ scenario() {
   expect_fail "$t rm of a missing container" 'No such container: web' l rm web
 }
 
-scenario "$(id -un)" "$TEST_TMP/store-self"
-if [ "$(id -u)" -eq 0 ]; then
-  for user in layerfs-tester layerfs-nosubid; do
-    if id "$user" >/dev/null 2>&1; then
-      mkdir -p "$TEST_TMP/store-$user"; chown "$user" "$TEST_TMP/store-$user"
-      scenario "$user" "$TEST_TMP/store-$user"
-    fi
-  done
-fi
+for_each_user scenario
 finish

@@ -73,6 +73,19 @@ as_user() {
   if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- env HOME="$(getent passwd "$user" | cut -d: -f6)" "$@"; fi
 }
 
+# for_each_user FUNCTION: FUNCTION USER STORE_DIR for the current user and, as root, for both
+# test users (with and without a subuid range), each with a store of its own.
+for_each_user() {
+  local fn=$1 user
+  "$fn" "$(id -un)" "$TEST_TMP/store-self"
+  [ "$(id -u)" -eq 0 ] || return 0
+  for user in layerfs-tester layerfs-nosubid; do
+    id "$user" >/dev/null 2>&1 || continue
+    mkdir -p "$TEST_TMP/store-$user"; chown "$user" "$TEST_TMP/store-$user"
+    "$fn" "$user" "$TEST_TMP/store-$user"
+  done
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

@@ -5,8 +5,6 @@
 source "$LAYERFS_SOURCE/tests/integration/lib.sh"
 source "$LAYERFS_SOURCE/tests/registry/registry_fixture.sh"
 registry_requirements
-export XDG_CONFIG_HOME=$TEST_TMP/config HOME=$TEST_TMP/home
-mkdir -p "$HOME"
 start_registry main basic || exit 1
 R=$REG_HOST_main
 LOG=$REG_LOG_main

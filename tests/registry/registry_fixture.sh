@@ -18,6 +18,9 @@ registry_requirements() {
     command -v "$tool" >/dev/null || { echo "skip: $tool is not installed"; exit 77; }
   done
   [ -x "$REG_HELPER" ] || { echo "skip: $REG_HELPER is not built"; exit 77; }
+  # Credentials, certs.d and config of the test's own, never the caller's.
+  export XDG_CONFIG_HOME=$TEST_TMP/config HOME=$TEST_TMP/home
+  mkdir -p "$HOME"
 }
 
 registry_ca() {

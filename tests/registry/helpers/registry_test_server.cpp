@@ -15,8 +15,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -59,6 +62,9 @@ bool read_request(int fd, Request& request) {
   while (data.find("\r\n\r\n") == std::string::npos) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n <= 0 || data.size() > (1 << 20)) return false;
+    // Not HTTP (a TLS handshake from a client trying https first): hang up at once, as a plain
+    // HTTP server does, so the client falls back instead of waiting.
+    if (data.empty() && !std::isupper(static_cast<unsigned char>(buf[0]))) return false;
     data.append(buf, size_t(n));
   }
   std::string head = data.substr(0, data.find("\r\n\r\n"));
@@ -271,6 +277,8 @@ int serve(const std::string& port_file, Handler handler) {
     if (client < 0) continue;
     std::thread([client, handler] {
       UniqueFd fd(client);
+      timeval timeout{10, 0};  // a silent client does not hold a thread forever
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
       Request request;
       if (!read_request(fd.get(), request)) return;
       std::cerr << request.method << " " << request.path << "\n";
