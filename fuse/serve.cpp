@@ -18,6 +18,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/override_stat.h"
+#include "util/process.h"
 
 namespace layerfs::fuse {
 
@@ -69,22 +70,6 @@ void detach_stdio() {
   if (null < 0) return;
   for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
   if (null > 2) ::close(null);
-}
-
-// Runs a program and waits for it; returns its exit status (or -1).
-int run_program(const std::vector<std::string>& argv) {
-  pid_t pid = ::fork();
-  if (pid < 0) throw_errno("fork");
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  if (retry_eintr([&] { return ::waitpid(pid, &status, 0); }) < 0) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // Every node the kernel holds keeps an O_PATH fd on its backing file (and merged directories one
@@ -192,7 +177,7 @@ void unmount_union(const std::string& mountpoint) {
       if (errno == EINVAL) throw UserError(mountpoint + " is not a mount point");
       throw_errno("unmount " + mountpoint);
     }
-  } else if (int status = run_program({"fusermount3", "-u", "--", target}); status != 0) {
+  } else if (int status = run_and_wait({"fusermount3", "-u", "--", target}); status != 0) {
     throw UserError("fusermount3 -u " + target + " failed");
   }
   if (!wait_for_daemon_exit(target, 10s))

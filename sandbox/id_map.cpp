@@ -2,7 +2,6 @@
 
 #include <pwd.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sstream>
@@ -10,25 +9,11 @@
 
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/process.h"
 
 namespace layerfs::sandbox {
 
 namespace {
-
-int run_and_wait(const std::vector<std::string>& argv) {
-  pid_t pid = ::fork();
-  if (pid < 0) throw_errno("fork");
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  if (retry_eintr([&] { return ::waitpid(pid, &status, 0); }) < 0) throw_errno("waitpid");
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 std::optional<SubIdRange> range_from(const std::string& path, const std::string& name,
                                      unsigned long id) {

@@ -1,0 +1,22 @@
+#include "util/process.h"
+
+#include <gtest/gtest.h>
+
+namespace layerfs {
+namespace {
+
+TEST(RunAndWait, ReturnsTheExitStatus) {
+  EXPECT_EQ(run_and_wait({"true"}), 0);
+  EXPECT_EQ(run_and_wait({"sh", "-c", "exit 7"}), 7);
+}
+
+TEST(RunAndWait, ReportsADeathBySignalAs128PlusN) {
+  EXPECT_EQ(run_and_wait({"sh", "-c", "kill -TERM $$"}), 128 + 15);
+}
+
+TEST(RunAndWait, AProgramThatCannotBeFoundIs127) {
+  EXPECT_EQ(run_and_wait({"layerfs-no-such-program-anywhere"}), 127);
+}
+
+}  // namespace
+}  // namespace layerfs
