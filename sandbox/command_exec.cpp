@@ -80,10 +80,16 @@ void exec_command(const SandboxSpec& spec, const ResolvedUser& user, int error_f
   // Without a subuid range, setgroups is denied in the namespace: keep the groups we have.
   if (::setgroups(user.groups.size(), user.groups.data()) != 0 && errno != EPERM)
     fail(error_fd, 126, std::string("setgroups: ") + std::strerror(errno));
-  if (::setgid(user.gid) != 0)
-    fail(error_fd, 126, "setgid " + std::to_string(user.gid) + ": " + std::strerror(errno));
-  if (::setuid(user.uid) != 0)
-    fail(error_fd, 126, "setuid " + std::to_string(user.uid) + ": " + std::strerror(errno));
+  // EINVAL: the id is not mapped in our user namespace (the user has no subuid/subgid range).
+  auto id_failure = [](const char* call, unsigned id) {
+    if (errno == EINVAL)
+      return "user id " + std::to_string(id) +
+             " is not mapped in the container: give this user a range in /etc/subuid and "
+             "/etc/subgid, or run as root (-u 0)";
+    return std::string(call) + " " + std::to_string(id) + ": " + std::strerror(errno);
+  };
+  if (::setgid(user.gid) != 0) fail(error_fd, 126, id_failure("setgid", user.gid));
+  if (::setuid(user.uid) != 0) fail(error_fd, 126, id_failure("setuid", user.uid));
   std::string workdir = spec.workdir.empty() ? "/" : spec.workdir;
   if (::chdir(workdir.c_str()) != 0)
     fail(error_fd, 126,

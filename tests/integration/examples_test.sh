@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The examples quickstart shows: examples/hello and examples/httpd are built, run and mounted as
+# the calling user (root in CI) and as unprivileged users with and without a subuid range.
+source "$(dirname "$0")/lib.sh"
+
+base=$(base_rootfs_tar)
+examples=$TEST_TMP/examples
+cp -r "$LAYERFS_SOURCE/examples" "$examples"
+chmod -R a+rX "$examples"
+
+# A TCP port nobody listens on (httpd runs on the host network).
+free_port() {
+  local port
+  for port in $(shuf -i 20000-40000 -n 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+scenario() {
+  local who=$1 root=$2
+  local run_as=()
+  [ "$who" != "$(id -un)" ] && run_as=(runuser -u "$who" -- env HOME=/tmp)
+  l() { "${run_as[@]}" env LAYERFS_ROOT="$root" "$LAYERFS" "$@"; }
+  local t="[$who]"
+
+  l import "$base" busybox:latest -c 'CMD ["sh"]' >/dev/null || { fail "$t import"; return; }
+  check "$t build examples/hello" l build -q -t hello "$examples/hello"
+  local out
+  out=$(l run --rm hello)
+  expect_match "$t hello prints its file" "$out" "Hello from a layerfs build."
+  expect_match "$t and what its RUN step wrote" "$out" "built as uid 0 inside the build sandbox"
+
+  local mnt=$TEST_TMP/mnt-$who
+  mkdir -p "$mnt"; chown "$who" "$mnt"
+  on_exit "fusermount3 -uz '$mnt'"
+  if check "$t mount the hello image" l mount hello "$mnt"; then
+    expect_eq "$t its files through the mount" "$("${run_as[@]}" cat "$mnt/hello.txt")" "Hello from a layerfs build."
+    check "$t umount" l umount "$mnt"
+  fi
+
+  check "$t build examples/httpd" l build -q -t httpd-example "$examples/httpd"
+  if [ "$who" = layerfs-nosubid ]; then
+    # USER nobody needs an id the single-id mapping does not have: a clear refusal.
+    local err rc
+    err=$(l run --rm httpd-example 2>&1); rc=$?
+    expect_eq "$t USER nobody without a subuid range exits 126" "$rc" "126"
+    expect_match "$t with a clear reason" "$err" 'user id 65534 is not mapped in the container'
+    return
+  fi
+  local port
+  port=$(free_port)
+  check "$t run -d the httpd example" l run -d --name "web-$who" -e "PORT=$port" httpd-example
+  local page="" i
+  for i in $(seq 50); do
+    page=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/" 2>/dev/null) && break
+    sleep 0.1
+  done
+  expect_match "$t httpd serves the example page" "$page" "Served by a layerfs-built image"
+  expect_eq "$t it runs as nobody" "$(l exec "web-$who" id -un)" "nobody"
+  check "$t stop" l stop -t 2 "web-$who"
+  check "$t rm" l rm "web-$who"
+}
+
+for_each_user scenario
+finish
