@@ -8,10 +8,6 @@ base=$(base_rootfs_tar)
 
 scenario() {
   local who=$1 root=$2
-  local run_as=()
-  [ "$who" != "$(id -un)" ] && run_as=(runuser -u "$who" -- env HOME=/tmp)
-  l() { "${run_as[@]}" env LAYERFS_ROOT="$root" "$LAYERFS" "$@"; }
-  local t="[$who]"
   on_exit "LAYERFS_ROOT='$root' '$LAYERFS' rm -f web victim >/dev/null 2>&1"
 
   l import "$base" busybox:latest -c 'CMD ["sh"]' >/dev/null || { fail "$t import"; return; }

@@ -9,11 +9,6 @@ base=$(base_rootfs_tar)
 # Everything below runs as $1 with its own store.
 scenario() {
   local who=$1 root=$2
-  local run_as=()
-  [ "$who" != "$(id -un)" ] && run_as=(runuser -u "$who" -- env HOME=/tmp LAYERFS_ROOT="$root")
-  l() { "${run_as[@]}" env LAYERFS_ROOT="$root" "$LAYERFS" "$@"; }
-  local t="[$who]"
-
   l import "$base" busybox:latest -c 'CMD ["sh"]' >/dev/null || { fail "$t import"; return; }
   expect_eq "$t exit status comes back" "$(l run --rm busybox sh -c 'exit 3'; echo $?)" "3"
   expect_eq "$t signal gives 128+N" "$(l run --rm busybox sh -c 'kill -KILL $$'; echo $?)" "137"

@@ -18,11 +18,6 @@ free_port() {
 
 scenario() {
   local who=$1 root=$2
-  local run_as=()
-  [ "$who" != "$(id -un)" ] && run_as=(runuser -u "$who" -- env HOME=/tmp)
-  l() { "${run_as[@]}" env LAYERFS_ROOT="$root" "$LAYERFS" "$@"; }
-  local t="[$who]"
-
   l import "$base" busybox:latest -c 'CMD ["sh"]' >/dev/null || { fail "$t import"; return; }
   check "$t build examples/hello" l build -q -t hello "$examples/hello"
   local out
@@ -34,7 +29,7 @@ scenario() {
   mkdir -p "$mnt"; chown "$who" "$mnt"
   on_exit "fusermount3 -uz '$mnt'"
   if check "$t mount the hello image" l mount hello "$mnt"; then
-    expect_eq "$t its files through the mount" "$("${run_as[@]}" cat "$mnt/hello.txt")" "Hello from a layerfs build."
+    expect_eq "$t its files through the mount" "$(as_scenario_user cat "$mnt/hello.txt")" "Hello from a layerfs build."
     check "$t umount" l umount "$mnt"
   fi
 

@@ -74,17 +74,27 @@ as_user() {
 }
 
 # for_each_user FUNCTION: FUNCTION USER STORE_DIR for the current user and, as root, for both
-# test users (with and without a subuid range), each with a store of its own.
+# test users (with and without a subuid range), each with a store of its own. Inside it,
+# `l ARGS` runs layerfs as that user on that store, `as_scenario_user CMD` runs any command as
+# that user, and $t names the user for check names.
 for_each_user() {
   local fn=$1 user
-  "$fn" "$(id -un)" "$TEST_TMP/store-self"
+  _scenario "$fn" "$(id -un)" "$TEST_TMP/store-self"
   [ "$(id -u)" -eq 0 ] || return 0
   for user in layerfs-tester layerfs-nosubid; do
     id "$user" >/dev/null 2>&1 || continue
     mkdir -p "$TEST_TMP/store-$user"; chown "$user" "$TEST_TMP/store-$user"
-    "$fn" "$user" "$TEST_TMP/store-$user"
+    _scenario "$fn" "$user" "$TEST_TMP/store-$user"
   done
 }
+_scenario() {
+  SCENARIO_USER=$2 SCENARIO_STORE=$3 t="[$2]"
+  "$1" "$2" "$3"
+}
+as_scenario_user() {
+  if [ "$SCENARIO_USER" = "$(id -un)" ]; then "$@"; else runuser -u "$SCENARIO_USER" -- env HOME=/tmp "$@"; fi
+}
+l() { as_scenario_user env LAYERFS_ROOT="$SCENARIO_STORE" "$LAYERFS" "$@"; }
 
 finish() {
   echo "$PASSED passed, $FAILED failed"
