@@ -20,6 +20,9 @@ struct UnionConfig {
   std::string work_dir;                 // same fs as upper; temp names for atomic copy-up
   WhiteoutStyle whiteouts = WhiteoutStyle::Oci;
   std::vector<std::string> extra_options;  // unknown -o options (warned about, ignored)
+  // Shows user.containers.override_stat (normally private) to readers, so that a tar written
+  // from the mount keeps recorded owners that the reader's user namespace cannot name.
+  bool expose_recorded_owners = false;
 };
 
 // Parses fuse-overlayfs/overlayfs style "lowerdir=A:B,upperdir=U,workdir=W,..." options (several

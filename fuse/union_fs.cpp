@@ -32,7 +32,8 @@ UnionFs::UnionFs(const UnionConfig& config)
     : layers(config),
       whiteouts(config.whiteouts),
       table(make_root(layers)),
-      dir_fds(DirFdCache::default_capacity()) {}
+      dir_fds(DirFdCache::default_capacity()),
+      expose_recorded_owners(config.expose_recorded_owners) {}
 
 SharedFd UnionFs::dir_fd(const Node& dir, size_t layer) {
   if (dir.removed) {

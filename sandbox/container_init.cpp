@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -12,6 +13,7 @@
 
 #include <cstring>
 
+#include "sandbox/chown_interceptor.h"
 #include "sandbox/command_exec.h"
 #include "sandbox/user.h"
 #include "util/error.h"
@@ -88,6 +90,10 @@ int run_container_init(const SandboxSpec& spec, int report_fd) {
   UniqueFd signals(::signalfd(-1, &all, SFD_CLOEXEC));
   if (!signals) throw_errno("signalfd");
 
+  // Installed here, inherited by the command and everything it starts; we answer it below.
+  UniqueFd chown_listener;
+  if (single_id_namespace()) chown_listener = install_chown_interceptor();
+
   int error_pipe[2];
   if (::pipe2(error_pipe, O_CLOEXEC) != 0) throw_errno("pipe");
   UniqueFd error_read(error_pipe[0]), error_write(error_pipe[1]);
@@ -107,6 +113,10 @@ int run_container_init(const SandboxSpec& spec, int report_fd) {
   ::close(report_fd);
 
   for (;;) {
+    pollfd ready[2] = {{signals.get(), POLLIN, 0}, {chown_listener.get(), POLLIN, 0}};
+    if (retry_eintr([&] { return ::poll(ready, 2, -1); }) < 0) throw_errno("poll");
+    if (ready[1].revents & POLLIN) answer_chown_call(chown_listener.get());
+    if (!(ready[0].revents & POLLIN)) continue;
     struct signalfd_siginfo info;
     ssize_t n = retry_eintr([&] { return ::read(signals.get(), &info, sizeof info); });
     if (n != sizeof info) throw_errno("read signalfd");

@@ -85,8 +85,8 @@ void write_id_maps(pid_t pid) {
   static bool warned = false;
   if (!warned)
     spdlog::warn(
-        "no subuid/subgid range for {}: only root exists in the container (chown to "
-        "other ids fails)",
+        "no subuid/subgid range for {}: only root exists in the container (a chown to other "
+        "ids is recorded for the layer, not applied)",
         name.empty() ? std::to_string(uid) : name);
   warned = true;
   write_proc_file(pid, "uid_map", "0 " + std::to_string(uid) + " 1\n");

@@ -3,6 +3,8 @@
 
 #include <fuse_lowlevel.h>
 
+#include <string_view>
+
 namespace layerfs::fuse::ops {
 
 void init(void* userdata, fuse_conn_info* conn);
@@ -44,6 +46,8 @@ void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* valu
 void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
 void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 void removexattr(fuse_req_t req, fuse_ino_t ino, const char* name);
+// A setxattr of fuse/chown_request.h's attribute on the root.
+void chown_request(fuse_req_t req, fuse_ino_t ino, std::string_view value);
 
 // All of the above in libfuse's table.
 fuse_lowlevel_ops operations();

@@ -5,11 +5,13 @@
 
 #include <string>
 
+#include "fuse/chown_request.h"
 #include "fuse/copy_up.h"
 #include "fuse/new_entry.h"
 #include "fuse/ops/ops.h"
 #include "fuse/path_fd.h"
 #include "fuse/whiteout.h"
+#include "util/override_stat.h"
 
 namespace layerfs::fuse::ops {
 
@@ -29,11 +31,15 @@ void reply_sized(fuse_req_t req, size_t size, const char* data, ssize_t length) 
 
 bool has_xattr(FileAt file, const char* name) { return get_xattr_raw(file, name, nullptr, 0) >= 0; }
 
+bool hidden(const UnionFs& fs, std::string_view name) {
+  return is_private_xattr(name) && !(fs.expose_recorded_owners && name == kOverrideStatXattr);
+}
+
 }  // namespace
 
 void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   UnionFs& fs = union_fs(req);
-  if (is_private_xattr(name)) {
+  if (hidden(fs, name)) {
     fuse_reply_err(req, ENODATA);
     return;
   }
@@ -59,7 +65,7 @@ void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
     {
       std::shared_lock lock(fs.tree);
       for (const std::string& name : list_xattrs(fs.locate(fs.node(ino)).at())) {
-        if (!is_private_xattr(name)) names.append(name).push_back('\0');
+        if (!hidden(fs, name)) names.append(name).push_back('\0');
       }
     }
     reply_sized(req, size, names.data(), static_cast<ssize_t>(names.size()));
@@ -68,6 +74,10 @@ void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 
 void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
               int flags) {
+  if (std::string_view(name) == kChownRequestXattr) {
+    chown_request(req, ino, std::string_view(value, size));
+    return;
+  }
   UnionFs& fs = union_fs(req);
   guarded(req, [&] {
     if (is_private_xattr(name)) throw_errno("setxattr", EPERM);

@@ -32,6 +32,19 @@ scenario() {
   if [ "$who" != layerfs-nosubid ]; then
     expect_eq "$t -u www-data" "$(l run --rm -u www-data busybox id -u)" "33"
     expect_eq "$t chown to another id" "$(l run --rm busybox sh -c 'touch /f && chown 33:33 /f && stat -c %u:%g /f')" "33:33"
+  else
+    # Only id 0 is mapped: the container sees the overflow id, the layer keeps the chown.
+    expect_eq "$t chown to an unmapped id is recorded" \
+      "$(l run --name owners busybox sh -c 'mkdir -p /d/e && touch /f /d/e/g && chown 33:34 /f && chown -R 100:101 /d && stat -c %u /f /d/e' | tr '\n' ' ')" "65534 65534 "
+    expect_eq "$t outside the union (tmpfs) it stays refused" \
+      "$(l run --rm busybox sh -c 'touch /dev/shm/x && chown 5 /dev/shm/x 2>&1 | grep -c "Invalid argument"')" "1"
+    expect_eq "$t export carries the recorded owners" \
+      "$(l export owners | tar -tvf - | awk '$6 ~ /^(f|d\/|d\/e\/g)$/ {print $2, $6}' | tr '\n' ' ')" "100/101 d/ 100/101 d/e/g 33/34 f "
+    l commit owners owners:v1 >/dev/null
+    expect_match "$t commit carries them" \
+      "$(getfattr -n user.containers.override_stat --only-values "$(l layer path owners:v1@1)/f" 2>/dev/null)" '^33:34:'
+    l rm owners >/dev/null
+    l rmi owners:v1 >/dev/null
   fi
   expect_eq "$t --rm leaves no container" "$(l ps -aq)" ""
 

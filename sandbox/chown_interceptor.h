@@ -1,0 +1,24 @@
+// chown to ids a single-id user namespace cannot name, recorded instead of refused.
+//
+// A user without a subuid range gets a namespace that maps only id 0, where the kernel answers
+// chown(2) to any other id with EINVAL. The container's pid 1 installs a seccomp filter that
+// hands the chown family of system calls to it (SECCOMP_RET_USER_NOTIF): calls whose ids are
+// mapped go on to the kernel unchanged; the others become a request to the union's daemon
+// (fuse/chown_request.h), which records the owner for the layer, as rootless builders do.
+#pragma once
+
+#include "util/unique_fd.h"
+
+namespace layerfs::sandbox {
+
+// True when this process's user namespace maps a single uid (no subuid range).
+bool single_id_namespace();
+
+// Installs the filter on the calling process and its future children; returns the listener.
+// The caller must not itself make the intercepted calls.
+UniqueFd install_chown_interceptor();
+
+// Answers one pending notification on `listener` (call when it is readable).
+void answer_chown_call(int listener);
+
+}  // namespace layerfs::sandbox
