@@ -32,6 +32,7 @@ int presented_stat_at(FileAt at, struct stat& out) {
 void present_node(const Node& node, struct stat& out) {
   out.st_ino = node.ino;
   if (node.is_merged_dir()) out.st_nlink = 1;
+  out.st_nlink += node.hidden_links;
 }
 
 int record_presented(FileAt at, const Presented& want) {
@@ -55,7 +56,9 @@ int record_presented(FileAt at, const Presented& want) {
     return set_xattr(at, kOverrideStatXattr, format_override_stat(updated));
   }
   if (symlink) return 0;
-  const mode_t owner_access = S_ISDIR(native.st_mode) ? 0700 : 0600;
+  // The daemon itself must go on reading and writing files and directories, whatever mode they
+  // are shown with; fifos and sockets it never opens, so they keep their mode natively.
+  const mode_t owner_access = S_ISDIR(native.st_mode) ? 0700 : (S_ISREG(native.st_mode) ? 0600 : 0);
   const mode_t real = perm | owner_access;
   if ((native.st_mode & 07777) != real) {
     if (int err = chmod_at(at, real)) return err;

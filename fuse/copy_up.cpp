@@ -116,21 +116,40 @@ void copy_entry(UnionFs& fs, int upper_dir, const std::string& name, FileAt sour
   }
 }
 
-// Copies up everything below the directory whose layers are `dirs` (dirs[0] is in the upper one).
-void copy_children(UnionFs& fs, const DirLayers& dirs) {
+// The node for `found` below `dir`: the live one (re-pointed at where `found` now is), or a
+// temporary one the kernel does not know.
+std::shared_ptr<Node> child_node(UnionFs& fs, const std::shared_ptr<Node>& dir,
+                                 const Found& found) {
+  if (auto live = fs.table.peek_child(*dir, found.name)) {
+    live->layer = found.layer;
+    if (live->is_dir()) live->lower = found.lower;
+    return live;
+  }
+  return make_node(fs.layers, dir, found.name, Found(found));
+}
+
+// Copies up everything below directory `dir` (a node; dirs[0], its upper layer, exists).
+// Hard-linked files go through copy_up, so that all their names stay one file.
+void copy_children(UnionFs& fs, const std::shared_ptr<Node>& dir, const DirLayers& dirs) {
   int upper_dir = dirs[0].get();
   for (const DirEntry& entry : read_merged(fs.layers, dirs)) {
     Found found;
     check(find_entry(dirs, entry.name, found), "look up for copy-up");
-    uint64_t ino = stable_ino(fs.layers, found);
+    if (fs.layers.is_upper(found.layer) && !S_ISDIR(found.st.st_mode)) continue;
     if (!fs.layers.is_upper(found.layer)) {
-      copy_entry(fs, upper_dir, entry.name, found.at(), ino);
+      if (S_ISREG(found.st.st_mode) && found.st.st_nlink > 1) {
+        copy_up(fs, *child_node(fs, dir, found));
+        continue;
+      }
+      copy_entry(fs, upper_dir, entry.name, found.at(), stable_ino(fs.layers, found));
       if (S_ISDIR(found.st.st_mode)) found.lower.insert(found.lower.begin(), found.layer);
       found.layer = 0;
       found.dir = dirs[0].fd;
     }
-    if (S_ISDIR(found.st.st_mode) && !found.lower.empty())
-      copy_children(fs, open_layers(dirs, found));
+    if (S_ISDIR(found.st.st_mode) && !found.lower.empty()) {
+      DirLayers below = open_layers(dirs, found);
+      copy_children(fs, child_node(fs, dir, found), below);
+    }
   }
 }
 
@@ -229,7 +248,9 @@ void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared) {
 void copy_up_tree(UnionFs& fs, Node& dir) {
   copy_up(fs, dir);
   if (dir.lower.empty()) return;
-  copy_children(fs, fs.dir_layers(dir));
+  std::shared_ptr<Node> held = fs.table.hold(dir);
+  if (!held) throw_errno("copy up " + dir.name, ESTALE);
+  copy_children(fs, held, fs.dir_layers(dir));
   check(fs.whiteouts.make_opaque(fs.locate(dir).at()), "make directory opaque");
   dir.lower.clear();
   fs.invalidate_listing(dir);

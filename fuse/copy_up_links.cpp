@@ -44,6 +44,7 @@ std::shared_ptr<Node> union_dir(UnionFs& fs, const std::vector<std::string>& par
 void copy_up_other_names(UnionFs& fs, Node& node, size_t lower_layer, const struct stat& lower_st) {
   const Layer& layer = fs.layers.at(lower_layer);
   FileRef copy = fs.locate(node);
+  nlink_t shown_names = 1;
   for (const std::string& path : fs.hard_links.names_of(lower_layer, layer.path, lower_st.st_ino)) {
     std::vector<std::string> parts = components(path);
     if (parts.empty()) continue;
@@ -59,7 +60,15 @@ void copy_up_other_names(UnionFs& fs, Node& node, size_t lower_layer, const stru
       continue;
     copy_up(fs, *dir);
     check(link_at(copy.at(), fs.dir_fd(*dir, 0)->get(), name.c_str()), "link copied-up name");
+    ++shown_names;
     if (auto live = fs.table.peek_child(*dir, name)) live->layer = 0;
+  }
+  // Names the union hides still count in st_nlink, as overlayfs counts them.
+  if (lower_st.st_nlink > shown_names) {
+    nlink_t hidden = lower_st.st_nlink - shown_names;
+    record_origin(copy.at(), S_IFREG, node.ino, hidden);
+    node.hidden_links = hidden;
+    for (fuse_ino_t alias : fs.table.aliases(node.ino)) fs.node(alias).hidden_links = hidden;
   }
   // Every name's cached attributes (link count) and pages are stale now.
   invalidate_aliases(fs, node.ino, nullptr);

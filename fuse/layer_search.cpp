@@ -29,14 +29,17 @@ Probe probe(int dirfd, const std::string& name, struct stat& st) {
   return has_whiteout_marker(dirfd, name) ? Probe::WhitedOut : Probe::Absent;
 }
 
-std::optional<uint64_t> read_origin(FileAt at) {
+// "INO" or "INO+HIDDEN" (see record_origin).
+std::optional<Origin> read_origin(FileAt at) {
   auto value = get_xattr(at, kOriginXattr);
   if (!value) value = get_xattr(at, kPrivilegedOriginXattr);
   if (!value) return std::nullopt;
-  uint64_t ino = 0;
-  auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), ino);
-  if (ec != std::errc() || ino == 0) return std::nullopt;
-  return ino;
+  Origin origin;
+  const char* end = value->data() + value->size();
+  auto [ptr, ec] = std::from_chars(value->data(), end, origin.ino);
+  if (ec != std::errc() || origin.ino == 0) return std::nullopt;
+  if (ptr != end && *ptr == '+') std::from_chars(ptr + 1, end, origin.hidden_links);
+  return origin;
 }
 
 }  // namespace
@@ -98,7 +101,7 @@ bool exists_below_upper(const LayerStack& stack, const DirLayers& dirs, const st
 
 uint64_t stable_ino_at(const LayerStack& stack, size_t layer, FileAt at, dev_t dev, ino_t ino) {
   if (stack.is_upper(layer)) {
-    if (auto origin = read_origin(at)) return *origin;
+    if (auto origin = read_origin(at)) return origin->ino;
   }
   return stack.presented_ino(dev, ino);
 }
@@ -107,8 +110,9 @@ uint64_t stable_ino(const LayerStack& stack, const Found& found) {
   return stable_ino_at(stack, found.layer, found.at(), found.st.st_dev, found.st.st_ino);
 }
 
-void record_origin(FileAt at, mode_t type, uint64_t ino) {
+void record_origin(FileAt at, mode_t type, uint64_t ino, nlink_t hidden_links) {
   std::string value = std::to_string(ino);
+  if (hidden_links > 0) value += "+" + std::to_string(hidden_links);
   bool user_xattrs_allowed = S_ISREG(type) || S_ISDIR(type);
   if (user_xattrs_allowed && set_xattr(at, kOriginXattr, value) == 0) return;
   if (!running_rootless()) set_xattr(at, kPrivilegedOriginXattr, value);
@@ -120,7 +124,13 @@ std::shared_ptr<Node> make_node(const LayerStack& stack, std::shared_ptr<Node> p
   node->parent = std::move(parent);
   node->name = name;
   node->type = found.st.st_mode & S_IFMT;
-  node->ino = stable_ino(stack, found);
+  node->ino = stack.presented_ino(found.st.st_dev, found.st.st_ino);
+  if (stack.is_upper(found.layer)) {
+    if (auto origin = read_origin(found.at())) {
+      node->ino = origin->ino;
+      node->hidden_links = origin->hidden_links;
+    }
+  }
   node->layer = found.layer;
   if (node->is_dir()) node->dir_state = std::make_unique<DirState>();
   if (stack.is_upper(found.layer) && S_ISREG(found.st.st_mode))

@@ -52,9 +52,16 @@ uint64_t stable_ino(const LayerStack& stack, const Found& found);
 // The same for the file `at` in `layer` with real device and inode number `dev`/`ino`.
 uint64_t stable_ino_at(const LayerStack& stack, size_t layer, FileAt at, dev_t dev, ino_t ino);
 
-// Records `ino` as the origin of a copied-up file, so it keeps its st_ino. Best effort: a
-// rootless daemon cannot set xattrs on symlinks and special files.
-void record_origin(FileAt at, mode_t type, uint64_t ino);
+// What a copied-up file remembers of its lower origin: its st_ino, and how many names of a
+// hard-linked origin the union did not show (overlayfs goes on counting them in st_nlink).
+struct Origin {
+  uint64_t ino = 0;
+  nlink_t hidden_links = 0;
+};
+
+// Records the origin of a copied-up file, so it keeps its st_ino. Best effort: a rootless daemon
+// cannot set xattrs on symlinks and special files.
+void record_origin(FileAt at, mode_t type, uint64_t ino, nlink_t hidden_links = 0);
 
 // A new node for a found entry.
 std::shared_ptr<Node> make_node(const LayerStack& stack, std::shared_ptr<Node> parent,

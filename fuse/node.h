@@ -47,6 +47,7 @@ struct Node {
   std::vector<size_t> lower;  // directories only: layers below whose directory merges in
   bool removed = false;       // unlinked or replaced; the kernel may still hold it
   bool metacopy = false;      // an upper file whose data is still its lower origin's (metacopy.h)
+  nlink_t hidden_links = 0;   // upper files: names of the lower origin the union hides (Origin)
   // A removed node that is still open keeps an O_PATH fd on its file: no name leads there now.
   SharedFd pinned;
   uint64_t id = 0;  // unique for the daemon's life: the DirFdCache key (addresses are reused)

@@ -134,6 +134,16 @@ std::shared_ptr<Node> UnionFs::lookup(Node& dir, const std::string& name, int& e
   return table.add_child(dir, make_node(layers, table.hold(dir), name, std::move(found)));
 }
 
+std::shared_ptr<Node> UnionFs::peek(const std::shared_ptr<Node>& dir, const std::string& name,
+                                    int& err) {
+  err = 0;
+  if (auto live = table.peek_child(*dir, name)) return live;
+  Found found;
+  err = is_marker_name(name) ? ENOENT : find_entry(dir_layers(*dir), name, found);
+  if (err != 0) return nullptr;
+  return make_node(layers, dir, name, std::move(found));
+}
+
 void UnionFs::invalidate_listing(Node& dir) {
   if (!dir.dir_state) return;
   std::lock_guard lock(dir.dir_state->listing_mutex);

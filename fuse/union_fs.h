@@ -75,6 +75,9 @@ class UnionFs {
   // Looks `name` up in `dir`: the live node or a new one, with one new lookup reference; null
   // with `err` set when absent. Needs the tree lock (shared is enough).
   std::shared_ptr<Node> lookup(Node& dir, const std::string& name, int& err);
+  // The node of dir/name for the daemon's own use, without a kernel reference: the live one, or a
+  // temporary one the kernel does not know. Null with `err` set when there is no such entry.
+  std::shared_ptr<Node> peek(const std::shared_ptr<Node>& dir, const std::string& name, int& err);
   // The merged listing of a directory is stale (the directory changed).
   void invalidate_listing(Node& dir);
 };

@@ -25,9 +25,9 @@ void chown_request(fuse_req_t req, fuse_ino_t ino, std::string_view value) {
     if (!request) throw_errno("chown request", EINVAL);
     if (ino != FUSE_ROOT_ID) throw_errno("chown request", EINVAL);
     std::unique_lock lock(fs.tree);
-    // Walk from the root; the nodes on the way stay alive while we hold them.
-    std::vector<std::shared_ptr<Node>> walked;
-    Node* target = &fs.node(FUSE_ROOT_ID);
+    // Walk from the root (each node holds its parent).
+    std::shared_ptr<Node> target = fs.table.hold(fs.node(FUSE_ROOT_ID));
+    if (!target) throw_errno("chown request", ESTALE);
     std::string_view rest = std::string_view(request->path).substr(1);
     while (!rest.empty()) {
       auto slash = rest.find('/');
@@ -35,10 +35,9 @@ void chown_request(fuse_req_t req, fuse_ino_t ino, std::string_view value) {
       rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
       if (!target->is_dir()) throw_errno("chown request", ENOTDIR);
       int err = 0;
-      auto next = fs.lookup(*target, name, err);
+      auto next = fs.peek(target, name, err);
       if (!next) throw_errno("chown request", err);
-      target = next.get();
-      walked.push_back(std::move(next));
+      target = std::move(next);
     }
     copy_up(fs, *target, CopyUp::MetadataOnly);
     struct stat now;
@@ -55,7 +54,7 @@ void chown_request(fuse_req_t req, fuse_ino_t ino, std::string_view value) {
     // The kernel caches attributes for long (UnionFs::timeout): drop what it holds of the file.
     if (fs.session != nullptr)
       fuse_lowlevel_notify_inval_inode(fs.session, fs.table.id_of(*target), -1, 0);
-    if (!target->is_dir()) invalidate_aliases(fs, target->ino, target);
+    if (!target->is_dir()) invalidate_aliases(fs, target->ino, target.get());
     fuse_reply_err(req, 0);
   });
 }

@@ -26,6 +26,12 @@ build_layers() {
   echo g >"$d/l2/gonedir/g"; touch "$d/l1/.wh.gonedir"
   echo data >"$d/l2/hl1"; ln "$d/l2/hl1" "$d/l2/hl2"
   ln -s a "$d/l2/sym"
+  # One file, four names in l2; l1 hides the directory of the fourth.
+  mkdir -p "$d"/l2/links/{sub,hidden}; echo four >"$d/l2/links/t1"
+  ln "$d/l2/links/t1" "$d/l2/links/t2"; ln "$d/l2/links/t1" "$d/l2/links/sub/t3"
+  ln "$d/l2/links/t1" "$d/l2/links/hidden/t4"
+  mkdir -p "$d/l1/links"; touch "$d/l1/links/.wh.hidden"
+  mkfifo "$d/l2/links/fifo"
   setfattr -n user.color -v blue "$d/l1/a"
   echo big >"$d/l2/sparse"; truncate -s 10M "$d/l2/sparse"
   echo owned >"$d/l2/owned"                                    # owner recorded, not native
@@ -48,7 +54,7 @@ run_checks() {
   check "mount returns once the mount is live" mount_union "$d"
   on_exit "fusermount3 -uz '$m'"
   expect_eq "root listing" "$(cd "$m" && ls -A | sort | tr '\n' ' ')" \
-    "a chardev dir hl1 hl2 only2 opq owned ren sparse sym xopq "
+    "a chardev dir hl1 hl2 links only2 opq owned ren sparse sym xopq "
   expect_eq "top layer wins" "$(cat "$m/a")" "l1a"
   check "OCI whiteout hides a lower file" test ! -e "$m/b"
   check "char 0/0 whiteout hides a lower file" test ! -e "$m/c"
@@ -111,6 +117,16 @@ run_checks() {
   echo new >"$m/new"
   mv "$m/new" "$m/new2"
   expect_eq "rename of an upper file" "$(cat "$m/new2")" "new"
+  # Link counts as overlayfs (index=on) keeps them: hidden names count until a shown one goes.
+  expect_eq "a lower hard link counts every name" "$(stat -c %h "$m/links/t1")" "4"
+  chmod 600 "$m/links/t1"
+  expect_eq "after copy-up too" "$(stat -c %h "$m/links/t1")" "4"
+  expect_eq "the shown names stay one file" "$(stat -c %i "$m/links/t2")" "$(stat -c %i "$m/links/sub/t3")"
+  expect_eq "they share the chmod" "$(stat -c %a "$m/links/sub/t3")" "600"
+  rm -rf "$m/links/sub"
+  expect_eq "removing a name counts one fewer" "$(stat -c %h "$m/links/t1")" "3"
+  check "chmod of a lower fifo" chmod 444 "$m/links/fifo"
+  expect_eq "the fifo shows its mode" "$(stat -c %a "$m/links/fifo")" "444"
   mv "$m/hl1" "$m/moved"
   expect_eq "rename of a lower file" "$(cat "$m/moved")" "data"
   check "renamed lower file leaves a whiteout" test ! -e "$m/hl1"

@@ -60,6 +60,10 @@ enum class Side { Oracle, Subject };
 struct Observation {
   bool nlink = true;        // lstat reports the link count
   bool dot_entries = true;  // readdir reports "." and ".."
+  // Hard links share one st_ino. Overlayfs gives that only with index=on, which a user-namespace
+  // mount (userxattr) cannot have: there a copied-up file's new links get inode numbers of their
+  // own.
+  bool link_identity = true;
 };
 
 Outcome apply(const Operation& op, const std::string& root, Side side,

@@ -145,7 +145,8 @@ class Walker {
       node.content = got < 0 ? "<readlink failed>" : std::string(target, static_cast<size_t>(got));
     }
     node.xattrs = read_xattrs(root_ + "/" + path, options_);
-    if (!is_dir && st.st_nlink > 1) inodes_[{st.st_dev, st.st_ino}].push_back(path);
+    if (options_.link_identity && !is_dir && st.st_nlink > 1)
+      inodes_[{st.st_dev, st.st_ino}].push_back(path);
   }
 
   void link_peers() {

@@ -33,6 +33,8 @@ struct SnapshotOptions {
   bool details = true;
   // false: link counts are not compared (hard-link peers still are).
   bool nlink = true;
+  // false: hard-link peers (names sharing an st_ino) are not compared.
+  bool link_identity = true;
   // Private attributes of the union implementations, hidden or not: never compared.
   std::vector<std::string> ignored_xattr_prefixes = {"trusted.overlay.", "user.overlay.",
                                                      "security."};

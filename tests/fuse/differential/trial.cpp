@@ -15,7 +15,8 @@ namespace {
 std::optional<Divergence> compare_trees(const std::string& oracle_root,
                                         const std::string& subject_root, const std::string& when,
                                         const CompareOptions& options) {
-  SnapshotOptions snapshot{.nlink = options.observe.nlink};
+  SnapshotOptions snapshot{.nlink = options.observe.nlink,
+                           .link_identity = options.observe.link_identity};
   auto differences =
       diff_trees(snapshot_tree(oracle_root, snapshot), snapshot_tree(subject_root, snapshot));
   if (differences.empty()) return std::nullopt;
