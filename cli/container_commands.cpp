@@ -24,6 +24,12 @@ namespace layerfs::cli {
 
 namespace {
 
+// -it reads keys from our terminal: docker refuses when there is none.
+void require_terminal(bool interactive, bool tty) {
+  if (interactive && tty && !::isatty(STDIN_FILENO))
+    throw UserError("the input device is not a TTY");
+}
+
 using sandbox::Container;
 
 double seconds_since(const std::string& rfc3339) {
@@ -62,6 +68,7 @@ void setup_run(CLI::App& cmd, GlobalOptions& global) {
   cmd.add_flag("--rm", o->run.auto_remove, "Remove the container when it exits");
   cmd.add_flag("-d,--detach", o->detach, "Run in the background and print the container ID");
   cmd.add_flag("-i,--interactive", o->run.interactive, "Keep STDIN open");
+  cmd.add_flag("-t,--tty", o->run.tty, "Allocate a pseudo-TTY");
   cmd.add_option("--name", o->run.name, "Assign a name to the container");
   cmd.add_option("-e,--env", o->run.env, "Set environment variables (K=V, or K from ours)")
       ->allow_extra_args(false);
@@ -87,6 +94,7 @@ void setup_run(CLI::App& cmd, GlobalOptions& global) {
   cmd.callback([o, entrypoint, &global] {
     global.run = [o, entrypoint, &global] {
       if (entrypoint->count() > 0) o->run.entrypoint = o->entrypoint;
+      if (!o->detach) require_terminal(o->run.interactive, o->run.tty);
       if (o->detach && o->run.auto_remove) {
         // docker allows it: the supervisor removes the container when it exits.
       }
@@ -331,6 +339,7 @@ void setup_exec(CLI::App& cmd, GlobalOptions& global) {
   };
   auto o = std::make_shared<Opts>();
   cmd.add_flag("-i,--interactive", o->exec.interactive, "Keep STDIN open");
+  cmd.add_flag("-t,--tty", o->exec.tty, "Allocate a pseudo-TTY");
   cmd.add_option("-e,--env", o->exec.env, "Set environment variables")->allow_extra_args(false);
   cmd.add_option("-u,--user", o->exec.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   cmd.add_option("-w,--workdir", o->exec.workdir, "Working directory inside the container");
@@ -340,6 +349,7 @@ void setup_exec(CLI::App& cmd, GlobalOptions& global) {
   cmd.prefix_command();
   cmd.callback([o, &global] {
     global.run = [o, &global] {
+      require_terminal(o->exec.interactive, o->exec.tty);
       Store store(store_root(global));
       Container c = sandbox::find_container(store, o->container);
       try {

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "sandbox/pty.h"
+
 namespace layerfs::sandbox {
 
 namespace {
@@ -70,13 +72,18 @@ std::string find_executable(const std::string& name, const std::string& path) {
   throw StartError(quoted + "executable file not found in $PATH", 127);
 }
 
-void exec_command(const SandboxSpec& spec, const ResolvedUser& user, int error_fd) {
+void exec_command(const SandboxSpec& spec, const ResolvedUser& user, int error_fd,
+                  const std::string& tty_slave) {
   // The signal mask and ignored signals of our pid 1 survive exec: give the command defaults.
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
 
+  if (!tty_slave.empty()) {
+    if (int err = attach_to_slave(tty_slave))
+      fail(error_fd, 125, "attach to the terminal " + tty_slave + ": " + std::strerror(err));
+  }
   // Without a subuid range, setgroups is denied in the namespace: keep the groups we have.
   if (::setgroups(user.groups.size(), user.groups.data()) != 0 && errno != EPERM)
     fail(error_fd, 126, std::string("setgroups: ") + std::strerror(errno));

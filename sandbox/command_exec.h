@@ -16,6 +16,8 @@ std::vector<std::string> command_environment(const std::vector<std::string>& env
 std::string find_executable(const std::string& name, const std::string& path);
 
 // Never returns. On failure writes "CODE message" to error_fd (close-on-exec) and exits CODE.
-[[noreturn]] void exec_command(const SandboxSpec& spec, const ResolvedUser& user, int error_fd);
+// With tty_slave, the command's session and stdio are that terminal (sandbox/pty.h).
+[[noreturn]] void exec_command(const SandboxSpec& spec, const ResolvedUser& user, int error_fd,
+                               const std::string& tty_slave = "");
 
 }  // namespace layerfs::sandbox

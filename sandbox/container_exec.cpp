@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "sandbox/command_exec.h"
+#include "sandbox/pty.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/user.h"
 #include "util/error.h"
@@ -81,11 +82,16 @@ int exec_in_container(const Container& container, const ExecOptions& options) {
       join_namespaces(init);
       ResolvedUser user = resolve_user(spec.user, read_file_if_exists("/etc/passwd").value_or(""),
                                        read_file_if_exists("/etc/group").value_or(""));
+      Pty pty;
+      if (options.tty) pty = open_pty();  // the container's /dev/ptmx: we are in its mounts
       pid_t command = ::fork();
       if (command < 0) throw_errno("fork");
-      if (command == 0) exec_command(spec, user, error_write.get());
+      if (command == 0) exec_command(spec, user, error_write.get(), pty.slave_path);
       error_write.reset();
       for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(sig, SIG_IGN);
+      if (pty.master)
+        relay_pty(pty.master.get(), options.interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
+                  STDIN_FILENO);
       int status = 0;
       if (retry_eintr([&] { return ::waitpid(command, &status, 0); }) < 0) ::_exit(126);
       ::_exit(status_code(status));
@@ -100,6 +106,7 @@ int exec_in_container(const Container& container, const ExecOptions& options) {
     ::_exit(code);
   }
   error_write.reset();
+  RawTerminal raw(options.tty && options.interactive ? STDIN_FILENO : -1);
   // ^C reaches the command directly (same process group): we wait for its status.
   struct sigaction ignore {
   }, previous_int{}, previous_quit{};

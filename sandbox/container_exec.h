@@ -15,6 +15,7 @@ struct ExecOptions {
   std::string user;              // empty: the container's user
   std::string workdir;           // empty: the container's working directory
   bool interactive = false;      // keep our stdin (else /dev/null)
+  bool tty = false;              // a pty of the container's devpts, relayed to our stdio
 };
 
 // Runs the command and returns its exit status; throws StartError when it cannot start and

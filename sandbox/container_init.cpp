@@ -15,6 +15,7 @@
 
 #include "sandbox/chown_interceptor.h"
 #include "sandbox/command_exec.h"
+#include "sandbox/pty.h"
 #include "sandbox/user.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -63,7 +64,7 @@ void ignore_handler(int) {}
 
 }  // namespace
 
-int run_container_init(const SandboxSpec& spec, int report_fd) {
+int run_container_init(const SandboxSpec& spec, int report_fd, int console_socket) {
   ResolvedUser user;
   try {
     std::string hostname = spec.hostname.empty() ? "layerfs" : spec.hostname;
@@ -97,13 +98,19 @@ int run_container_init(const SandboxSpec& spec, int report_fd) {
   int error_pipe[2];
   if (::pipe2(error_pipe, O_CLOEXEC) != 0) throw_errno("pipe");
   UniqueFd error_read(error_pipe[0]), error_write(error_pipe[1]);
+  Pty pty;
+  if (spec.tty) pty = open_pty();
   pid_t command = ::fork();
   if (command < 0) throw_errno("fork");
   if (command == 0) {
     ::close(report_fd);
-    exec_command(spec, user, error_write.get());
+    exec_command(spec, user, error_write.get(), pty.slave_path);
   }
   error_write.reset();
+  if (pty.master) {
+    send_fd(console_socket, pty.master.get());
+    pty.master.reset();  // the supervisor holds it now
+  }
   std::string failure = exec_outcome(error_read.get());
   if (failure.empty()) {
     write_report(report_fd, "ok\n");

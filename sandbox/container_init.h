@@ -9,6 +9,7 @@ namespace layerfs::sandbox {
 
 // Runs after enter_container_root. Writes "ok\n" or "err CODE message\n" to report_fd once the
 // command was exec'd or failed. Returns the exit status (128+N when killed by signal N).
-int run_container_init(const SandboxSpec& spec, int report_fd);
+// With spec.tty, the master of the command's pty is sent over `console_socket` (pty.h).
+int run_container_init(const SandboxSpec& spec, int report_fd, int console_socket = -1);
 
 }  // namespace layerfs::sandbox

@@ -9,6 +9,7 @@
 
 #include "layers/image.h"
 #include "layers/new_image.h"
+#include "sandbox/pty.h"
 #include "sandbox/sandbox.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -123,6 +124,8 @@ SandboxSpec spec_for(const Store& store, const Container& c) {
   spec.hostname = config.value("Hostname", "");
   spec.network = host.value("NetworkMode", "host") == "none" ? Network::None : Network::Host;
   spec.read_only_root = host.value("ReadonlyRootfs", false);
+  spec.tty = config.value("Tty", false);
+  spec.tty_input = config.value("OpenStdin", false);
   for (const auto& mount : c.record["Mounts"])
     spec.binds.push_back(
         {mount.value("Source", ""), mount.value("Destination", ""), !mount.value("RW", true)});
@@ -283,7 +286,10 @@ int start_container(const Store& store, const std::string& id, bool detach) {
     if (current) c.record = nlohmann::ordered_json::parse(*current);
     record_exited(c, status);
   };
-  if (!detach) return run_in_sandbox(spec, hooks);
+  if (!detach) {
+    RawTerminal raw(spec.tty && spec.tty_input ? STDIN_FILENO : -1);
+    return run_in_sandbox(spec, hooks);
+  }
   start_sandbox(spec, hooks);
   return 0;
 }

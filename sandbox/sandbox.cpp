@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "fuse/serve.h"
 #include "sandbox/container_init.h"
 #include "sandbox/id_map.h"
+#include "sandbox/pty.h"
 #include "sandbox/root_setup.h"
 
 namespace layerfs::sandbox {
@@ -76,12 +78,12 @@ std::string error_line(const std::exception& e) {
 }
 
 // The container's pid 1 (forked by the supervisor after unsharing the pid namespace).
-[[noreturn]] void container_init_main(const SandboxSpec& spec, int report_fd) {
+[[noreturn]] void container_init_main(const SandboxSpec& spec, int report_fd, int console_socket) {
   int status = 125;
   try {
     if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare mount namespace");
     enter_container_root(spec);
-    status = run_container_init(spec, report_fd);
+    status = run_container_init(spec, report_fd, console_socket);
   } catch (const std::exception& e) {
     write_text(report_fd, error_line(e));
   }
@@ -124,17 +126,25 @@ int wait_status(pid_t pid) {
     int report[2];
     if (::pipe2(report, O_CLOEXEC) != 0) throw_errno("pipe");
     UniqueFd report_read(report[0]), report_write(report[1]);
+    int console[2] = {-1, -1};
+    if (spec.tty && ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) != 0)
+      throw_errno("socketpair");
+    UniqueFd console_ours(console[0]), console_init(console[1]);
     pid_t init = ::fork();
     if (init < 0) throw_errno("fork");
     if (init == 0) {
       ::close(to_caller);
-      container_init_main(spec, report_write.get());
+      container_init_main(spec, report_write.get(), console_init.get());
     }
     report_write.reset();
+    console_init.reset();
     std::string line = read_line(report_read.get());
     if (line == "ok") {
       if (hooks.on_start) hooks.on_start(init);
       write_text(to_caller, "ok " + std::to_string(init) + "\n");
+      // Until every process holding the container's terminal is gone.
+      if (UniqueFd master = spec.tty ? receive_fd(console_ours.get()) : UniqueFd())
+        relay_pty(master.get(), spec.tty_input ? STDIN_FILENO : -1, STDOUT_FILENO, STDIN_FILENO);
     } else {
       write_text(to_caller,
                  (line.empty() ? "err 125 the container's init process died" : line) + "\n");

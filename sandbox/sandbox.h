@@ -45,6 +45,10 @@ struct SandboxSpec {
   // The container's stdio; -1 inherits the caller's.
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
   bool detach = false;  // the supervisor leaves the caller's session (for `run -d`)
+  // -t: the command's stdio is a pty of the container's own devpts, which the supervisor relays
+  // to its stdout (and from its stdin with tty_input, -i).
+  bool tty = false;
+  bool tty_input = false;
 };
 
 // Called in the supervisor process: once the command runs (with the host pid of the
