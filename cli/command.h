@@ -44,5 +44,7 @@ void register_mount_commands(CLI::App& app, GlobalOptions& options);
 void register_build_commands(CLI::App& app, GlobalOptions& options);
 void register_container_commands(CLI::App& app, GlobalOptions& options);
 void register_registry_commands(CLI::App& app, GlobalOptions& options);
+// After the image and container commands (it adds `image inspect` and `container inspect`).
+void register_inspect_commands(CLI::App& app, GlobalOptions& options);
 
 }  // namespace layerfs::cli

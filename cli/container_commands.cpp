@@ -24,6 +24,21 @@ namespace layerfs::cli {
 
 namespace {
 
+// docker ps's PORTS: "0.0.0.0:8080->80/tcp, ..." while the container runs.
+std::string ports_text(const sandbox::Container& c) {
+  if (c.status() != "running") return "";
+  std::string text;
+  const auto& ports = c.record["NetworkSettings"]["Ports"];
+  if (!ports.is_object()) return text;
+  for (const auto& [key, bindings] : ports.items()) {
+    for (const auto& binding : bindings) {
+      if (!text.empty()) text += ", ";
+      text += binding.value("HostIp", "") + ":" + binding.value("HostPort", "") + "->" + key;
+    }
+  }
+  return text;
+}
+
 // -it reads keys from our terminal: docker refuses when there is none.
 void require_terminal(bool interactive, bool tty) {
   if (interactive && tty && !::isatty(STDIN_FILENO))
@@ -78,8 +93,14 @@ void setup_run(CLI::App& cmd, GlobalOptions& global) {
   cmd.add_option("-u,--user", o->run.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   cmd.add_option("-v,--volume", o->run.volumes, "Bind mount a host directory: SRC:DST[:ro]")
       ->allow_extra_args(false);
-  cmd.add_option("--network,--net", o->run.network, "host (default) or none")
+  cmd.add_option("--network,--net", o->run.network,
+                 "host (default), none, or private (lo and slirp4netns's tap0)")
       ->capture_default_str();
+  cmd.add_option("-p,--publish", o->run.publish,
+                 "Publish a container's port to the host: [IP:][HOST:]CTR[/udp] (implies private)")
+      ->allow_extra_args(false);
+  cmd.add_flag("-P,--publish-all", o->run.publish_all,
+               "Publish every exposed port to a free host port (implies private)");
   auto* entrypoint =
       cmd.add_option("--entrypoint", o->entrypoint, "Overwrite the image's ENTRYPOINT");
   cmd.add_flag("--read-only", o->run.read_only, "Mount the container's root read-only");
@@ -135,7 +156,7 @@ void setup_ps(CLI::App& cmd, GlobalOptions& global) {
                         {"Command", command_text(c, o->no_trunc)},
                         {"CreatedAt", format_go_time(parse_rfc3339(created))},
                         {"RunningFor", human_duration_seconds(seconds_since(created)) + " ago"},
-                        {"Ports", ""},
+                        {"Ports", ports_text(c)},
                         {"Status", status_text(c)},
                         {"State", c.status()},
                         {"Names", c.name()},
@@ -362,40 +383,6 @@ void setup_exec(CLI::App& cmd, GlobalOptions& global) {
   });
 }
 
-// docker inspect of a container: the record, its State settled (a dead supervisor shows as
-// exited).
-void setup_container_inspect(CLI::App& cmd, GlobalOptions& global) {
-  auto names = std::make_shared<std::vector<std::string>>();
-  auto format = std::make_shared<std::string>();
-  cmd.add_option("CONTAINER", *names, "Containers to inspect")->required();
-  cmd.add_option("-f,--format", *format, "Format output using a Go template");
-  cmd.callback([=, &global] {
-    global.run = [=, &global] {
-      Store store(store_root(global));
-      nlohmann::ordered_json all = nlohmann::ordered_json::array();
-      std::optional<GoTemplate> tmpl;
-      if (!format->empty()) tmpl = GoTemplate::parse_raw(*format);
-      int status = 0;
-      for (const auto& name : *names) {
-        try {
-          Container c = sandbox::find_container(store, name);
-          if (tmpl)
-            std::cout << tmpl->render(nlohmann::json::parse(c.record.dump()),
-                                      GoTemplate::MissingField::kNoValue)
-                      << "\n";
-          else
-            all.push_back(c.record);
-        } catch (const UserError& e) {
-          std::cerr << "Error: " << e.what() << "\n";
-          status = 1;
-        }
-      }
-      if (!tmpl) std::cout << all.dump(4) << "\n";
-      return status;
-    };
-  });
-}
-
 }  // namespace
 
 void register_container_commands(CLI::App& app, GlobalOptions& global) {
@@ -424,8 +411,6 @@ void register_container_commands(CLI::App& app, GlobalOptions& global) {
     add_command(*parent, "start", "Start one or more stopped containers", global, setup_start);
     add_command(*parent, "exec", "Execute a command in a running container", global, setup_exec);
   }
-  add_command(*container, "inspect", "Display detailed information on containers", global,
-              setup_container_inspect);
 }
 
 }  // namespace layerfs::cli

@@ -197,40 +197,6 @@ void setup_prune(CLI::App& cmd, GlobalOptions& global) {
   });
 }
 
-void setup_inspect(CLI::App& cmd, GlobalOptions& global) {
-  auto names = std::make_shared<std::vector<std::string>>();
-  auto format = std::make_shared<std::string>();
-  cmd.add_option("IMAGE", *names, "Images to inspect")->required();
-  cmd.add_option("-f,--format", *format, "Format output using a Go template");
-  cmd.callback([=, &global] {
-    global.run = [=, &global] {
-      Store store(store_root(global));
-      ImageIndex index = ImageIndex::load(store);
-      nlohmann::ordered_json all = nlohmann::ordered_json::array();
-      int status = 0;
-      std::optional<GoTemplate> tmpl;
-      if (!format->empty()) tmpl = GoTemplate::parse_raw(*format);
-      for (const auto& name : *names) {
-        try {
-          Image image = load_image(store, index, resolve_image(index, name));
-          auto value = inspect_image(store, index, image);
-          if (tmpl)
-            std::cout << tmpl->render(nlohmann::json::parse(value.dump()),
-                                      GoTemplate::MissingField::kNoValue)
-                      << "\n";
-          else
-            all.push_back(std::move(value));
-        } catch (const UserError& e) {
-          std::cerr << "Error: " << e.what() << "\n";
-          status = 1;
-        }
-      }
-      if (!tmpl) std::cout << all.dump(4) << "\n";
-      return status;
-    };
-  });
-}
-
 void setup_history(CLI::App& cmd, GlobalOptions& global) {
   struct Opts {
     std::string image, format;
@@ -376,8 +342,6 @@ void register_image_commands(CLI::App& app, GlobalOptions& global) {
   add_command(app, "rmi", "Remove one or more images", global, setup_rmi);
   add_command(*image, "rm", "Remove one or more images", global, setup_rmi)->alias("remove");
   add_command(*image, "prune", "Remove unused images", global, setup_prune);
-  add_command(app, "inspect", "Display detailed information on images", global, setup_inspect);
-  add_command(*image, "inspect", "Display detailed information on images", global, setup_inspect);
   add_command(app, "history", "Show the history of an image", global, setup_history);
   add_command(*image, "history", "Show the history of an image", global, setup_history);
   add_command(app, "import", "Import a root file system tarball as an image", global, setup_import);

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   layerfs::cli::register_build_commands(app, options);
   layerfs::cli::register_container_commands(app, options);
   layerfs::cli::register_registry_commands(app, options);
+  layerfs::cli::register_inspect_commands(app, options);
 
   try {
     auto args = docker_style_arguments(argc, argv);

@@ -53,16 +53,6 @@ void write_all(int fd, const std::string& text) {
   }
 }
 
-std::string read_all(int fd) {
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = retry_eintr([&] { return ::read(fd, buffer, sizeof buffer); });
-    if (n <= 0) return text;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-}
-
 // Points stdin, stdout and stderr at /dev/null: a daemon must not hold the caller's terminal or
 // pipes open (a test reading our output would wait forever).
 void detach_stdio() {
@@ -161,7 +151,7 @@ void mount_union(const std::string& mountpoint, const UnionConfig& config, bool 
     ::_exit(status);
   }
   ready_write.reset();
-  std::string answer = read_all(ready_read.get());
+  std::string answer = read_until_eof(ready_read.get());
   if (answer == "ready\n") return;
   int status = 0;
   retry_eintr([&] { return ::waitpid(pid, &status, 0); });

@@ -48,18 +48,6 @@ void write_report(int fd, const std::string& text) {
   }
 }
 
-// Waits for the command's exec: EOF on the close-on-exec pipe means it ran; otherwise the
-// child wrote "CODE message".
-std::string exec_outcome(int error_read) {
-  std::string text;
-  char buffer[512];
-  for (;;) {
-    ssize_t n = retry_eintr([&] { return ::read(error_read, buffer, sizeof buffer); });
-    if (n <= 0) return text;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-}
-
 void ignore_handler(int) {}
 
 }  // namespace
@@ -69,7 +57,7 @@ int run_container_init(const SandboxSpec& spec, int report_fd, int console_socke
   try {
     std::string hostname = spec.hostname.empty() ? "layerfs" : spec.hostname;
     if (::sethostname(hostname.data(), hostname.size()) != 0) throw_errno("sethostname");
-    if (spec.network == Network::None) bring_up_loopback();
+    if (spec.network != Network::Host) bring_up_loopback();
     user = resolve_user(spec.user, file_or_empty("/etc/passwd"), file_or_empty("/etc/group"));
     if (!spec.workdir.empty()) make_dirs(spec.workdir);
   } catch (const StartError& e) {
@@ -111,7 +99,7 @@ int run_container_init(const SandboxSpec& spec, int report_fd, int console_socke
     send_fd(console_socket, pty.master.get());
     pty.master.reset();  // the supervisor holds it now
   }
-  std::string failure = exec_outcome(error_read.get());
+  std::string failure = read_until_eof(error_read.get());
   if (failure.empty()) {
     write_report(report_fd, "ok\n");
   } else {

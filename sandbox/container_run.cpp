@@ -13,6 +13,7 @@
 #include "sandbox/sandbox.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/runtime_dir.h"
 #include "util/unique_fd.h"
 
 namespace layerfs::sandbox {
@@ -96,15 +97,53 @@ void make_init_layer(const std::string& dir) {
     write_file_atomic(dir + file, "");
 }
 
-void write_network_files(const Container& c, const std::string& hostname, bool host_network) {
+// HostConfig.PortBindings, as docker records -p ("" for a port chosen at start).
+Json port_bindings(const std::vector<PortMapping>& ports) {
+  Json bindings = Json::object();
+  for (const auto& port : ports) {
+    std::string host_port = port.host_port == 0 ? "" : std::to_string(port.host_port);
+    bindings[port.container_key()].push_back({{"HostIp", port.host_ip}, {"HostPort", host_port}});
+  }
+  return bindings;
+}
+
+std::vector<PortMapping> ports_of(const Json& bindings) {
+  std::vector<PortMapping> ports;
+  if (!bindings.is_object()) return ports;
+  for (const auto& [key, list] : bindings.items()) {
+    for (const auto& binding : list) {
+      PortMapping port = parse_port_mapping(key);
+      port.host_ip = binding.value("HostIp", "0.0.0.0");
+      std::string host_port = binding.value("HostPort", "");
+      port.host_port = host_port.empty() ? 0 : static_cast<uint16_t>(std::stoi(host_port));
+      ports.push_back(port);
+    }
+  }
+  return ports;
+}
+
+std::vector<PortMapping> published_ports(const RunOptions& options, const nlohmann::json& config) {
+  std::vector<PortMapping> ports;
+  for (const auto& spec : options.publish) ports.push_back(parse_port_mapping(spec));
+  if (options.publish_all && config.contains("ExposedPorts") && config["ExposedPorts"].is_object())
+    for (const auto& [key, _] : config["ExposedPorts"].items())
+      ports.push_back(parse_port_mapping(key));
+  return ports;
+}
+
+void write_network_files(const Container& c, const std::string& hostname,
+                         const std::string& network) {
   std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-  if (host_network)
+  if (network == "host")
     hosts = read_file_if_exists("/etc/hosts").value_or(hosts);
   else
     hosts += "127.0.1.1\t" + hostname + "\n";
   write_file_atomic(c.dir + "/hosts", hosts);
   write_file_atomic(c.dir + "/hostname", hostname + "\n");
-  write_file_atomic(c.dir + "/resolv.conf", read_file_if_exists("/etc/resolv.conf").value_or(""));
+  // A private network reaches DNS through slirp4netns's resolver (the host's may be on loopback).
+  std::string resolv = network == "private" ? "nameserver 10.0.2.3\n"
+                                            : read_file_if_exists("/etc/resolv.conf").value_or("");
+  write_file_atomic(c.dir + "/resolv.conf", resolv);
 }
 
 SandboxSpec spec_for(const Store& store, const Container& c) {
@@ -122,7 +161,12 @@ SandboxSpec spec_for(const Store& store, const Container& c) {
   spec.workdir = config.value("WorkingDir", "");
   spec.user = config.value("User", "");
   spec.hostname = config.value("Hostname", "");
-  spec.network = host.value("NetworkMode", "host") == "none" ? Network::None : Network::Host;
+  std::string network = host.value("NetworkMode", "host");
+  spec.network = network == "none"      ? Network::None
+                 : network == "private" ? Network::Private
+                                        : Network::Host;
+  spec.ports = ports_of(host["PortBindings"]);
+  spec.slirp_socket = user_runtime_dir() + "/slirp-" + c.id.substr(0, 16) + ".sock";
   spec.read_only_root = host.value("ReadonlyRootfs", false);
   spec.tty = config.value("Tty", false);
   spec.tty_input = config.value("OpenStdin", false);
@@ -161,9 +205,13 @@ Container create_container(const Store& store, const RunOptions& options) {
   for (const auto& file : options.env_files)
     for (const auto& line : env_file_lines(file)) add_env(env, line);
   for (const auto& entry : options.env) add_env(env, entry);
-  if (options.network != "host" && options.network != "none")
-    throw UserError("network " + options.network +
-                    " not supported: use --network host or --network none");
+  std::vector<PortMapping> ports = published_ports(options, image_config);
+  std::string network = options.network;
+  if (!ports.empty() && network == "host") network = "private";  // publishing needs its own
+  if (network != "host" && network != "none" && network != "private")
+    throw UserError("network " + network + " not supported: use --network host, none or private");
+  if (!ports.empty() && network != "private")
+    throw UserError("ports cannot be published with --network " + network);
   Json mounts = Json::array();
   for (const auto& volume : options.volumes) mounts.push_back(parse_volume(volume));
 
@@ -176,9 +224,9 @@ Container create_container(const Store& store, const RunOptions& options) {
   Container c;
   c.id = new_container_id();
   c.dir = store.containers_dir() + "/" + c.id;
-  std::string hostname = !options.hostname.empty()   ? options.hostname
-                         : options.network == "host" ? host_hostname()
-                                                     : c.id.substr(0, 12);
+  std::string hostname = !options.hostname.empty() ? options.hostname
+                         : network == "host"       ? host_hostname()
+                                                   : c.id.substr(0, 12);
   std::string workdir =
       options.workdir.empty() ? image_config.value("WorkingDir", "") : options.workdir;
   std::string user = options.user.empty() ? image_config.value("User", "") : options.user;
@@ -190,7 +238,7 @@ Container create_container(const Store& store, const RunOptions& options) {
   for (const auto& sub : {staged.upper_dir(), staged.work_dir(), staged.merged_dir()})
     make_dirs(sub);
   make_init_layer(staged.init_dir());
-  write_network_files(staged, hostname, options.network == "host");
+  write_network_files(staged, hostname, network);
   c.record = Json{
       {"Id", c.id},
       {"Created", now_rfc3339()},
@@ -219,7 +267,9 @@ Container create_container(const Store& store, const RunOptions& options) {
       {"Platform", "linux"},
       {"HostConfig",
        {{"Binds", options.volumes},
-        {"NetworkMode", options.network},
+        {"NetworkMode", network},
+        {"PortBindings", port_bindings(ports)},
+        {"PublishAllPorts", options.publish_all},
         {"AutoRemove", options.auto_remove},
         {"ReadonlyRootfs", options.read_only}}},
       {"GraphDriver",
@@ -244,7 +294,7 @@ Container create_container(const Store& store, const RunOptions& options) {
         {"Entrypoint", entrypoint.empty() ? Json() : Json(entrypoint)},
         {"Labels", image_config.value("Labels", nlohmann::json::object())},
         {"StopSignal", image_config.value("StopSignal", "SIGTERM")}}},
-      {"NetworkSettings", {{"Networks", {{options.network, Json::object()}}}}}};
+      {"NetworkSettings", {{"Networks", {{network, Json::object()}}}, {"Ports", Json::object()}}}};
   staged.record = c.record;
   save_container(staged);
   if (::rename(staged.dir.c_str(), c.dir.c_str()) != 0) throw_errno("rename into " + c.dir);
@@ -256,6 +306,14 @@ int start_container(const Store& store, const std::string& id, bool detach) {
   Container c = load_container(store, id);
   if (supervisor_alive(c)) return 0;  // docker: starting a running container is a no-op
   SandboxSpec spec = spec_for(store, c);
+  // Ports left to us are chosen now, as docker does at each start, and shown while running.
+  Json shown = Json::object();
+  for (auto& port : spec.ports) {
+    if (port.host_port == 0) port.host_port = free_host_port(port.host_ip, port.proto);
+    shown[port.container_key()].push_back(
+        {{"HostIp", port.host_ip}, {"HostPort", std::to_string(port.host_port)}});
+  }
+  c.record["NetworkSettings"]["Ports"] = shown;
   UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   UniqueFd log_fd;
   const auto& config = c.record["Config"];

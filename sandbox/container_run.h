@@ -18,7 +18,9 @@ struct RunOptions {
   std::vector<std::string> env;           // -e K=V or K (taken from our environment)
   std::vector<std::string> env_files;     // --env-file
   std::string workdir, user, name, hostname;
-  std::string network = "host";      // host | none
+  std::string network = "host";      // host | none | private (implied by publishing)
+  std::vector<std::string> publish;  // -p specs (sandbox/port_mapping.h)
+  bool publish_all = false;          // -P: every EXPOSEd port to a free host port
   std::vector<std::string> volumes;  // -v SRC:DST[:ro|rw]
   bool read_only = false, auto_remove = false, interactive = false, tty = false;
   bool command_optional = false;  // a container made to be mounted, not run

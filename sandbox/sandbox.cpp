@@ -14,12 +14,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <optional>
 
 #include "fuse/serve.h"
 #include "sandbox/container_init.h"
 #include "sandbox/id_map.h"
 #include "sandbox/pty.h"
 #include "sandbox/root_setup.h"
+#include "sandbox/slirp.h"
 
 namespace layerfs::sandbox {
 
@@ -66,7 +68,7 @@ void redirect_stdio(const SandboxSpec& spec) {
 
 int new_namespace_flags(const SandboxSpec& spec) {
   int flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-  if (spec.network == Network::None) flags |= CLONE_NEWNET;
+  if (spec.network != Network::Host) flags |= CLONE_NEWNET;
   return flags;
 }
 
@@ -122,7 +124,11 @@ int wait_status(pid_t pid) {
       fuse::mount_union(spec.root_dir, spec.root_union, false);
       mounted = true;
     }
+    // slirp4netns must start in the host's network namespace, and attach once ours exists.
+    std::optional<SlirpNetwork> slirp;
+    if (spec.network == Network::Private) slirp.emplace(spec.slirp_socket);
     if (::unshare(new_namespace_flags(spec)) != 0) throw_errno("unshare namespaces");
+    if (slirp) slirp->attach(::getpid(), spec.ports);
     int report[2];
     if (::pipe2(report, O_CLOEXEC) != 0) throw_errno("pipe");
     UniqueFd report_read(report[0]), report_write(report[1]);

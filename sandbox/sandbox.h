@@ -16,12 +16,15 @@
 #include <vector>
 
 #include "fuse/union_config.h"
+#include "sandbox/port_mapping.h"
 #include "util/error.h"
 #include "util/unique_fd.h"
 
 namespace layerfs::sandbox {
 
-enum class Network { Host, None };
+// Host: the host's network. None: only lo. Private: lo and slirp4netns's tap0 (sandbox/slirp.h),
+// with `ports` published.
+enum class Network { Host, None, Private };
 
 struct BindMount {
   std::string source;  // host path (file or directory)
@@ -40,6 +43,8 @@ struct SandboxSpec {
   std::string user;               // "", "name", "uid", "name:group", "uid:gid" (image's passwd)
   std::string hostname;           // empty: "layerfs"
   Network network = Network::Host;
+  std::vector<PortMapping> ports;  // Private: host ports forwarded into the container
+  std::string slirp_socket;        // Private: where slirp4netns's API socket goes
   bool read_only_root = false;
   std::vector<BindMount> binds;  // volumes and the container's hosts/resolv.conf/hostname
   // The container's stdio; -1 inherits the caller's.

@@ -217,4 +217,14 @@ FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+std::string read_until_eof(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(fd, buffer, sizeof buffer); });
+    if (n <= 0) return text;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+}
+
 }  // namespace layerfs

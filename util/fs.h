@@ -15,6 +15,8 @@ void make_dirs(const std::string& path, mode_t mode = 0755);
 bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
 std::string read_file(const std::string& path);
+// Everything `fd` yields until end of file (or an error): a pipe's whole message.
+std::string read_until_eof(int fd);
 // Like read_file, but nullopt when the file does not exist.
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // fsync of a directory, so that a rename inside it survives a crash.

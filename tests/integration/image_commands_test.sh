@@ -46,7 +46,8 @@ json=$(lf inspect busybox)
 for key in Id RepoTags RepoDigests Parent Comment Created Author Config Architecture Os Size GraphDriver RootFS Metadata; do
   expect_match "inspect JSON has $key" "$json" "\"$key\":"
 done
-expect_fail "inspect missing image" 'No such image' lf inspect nothere
+expect_fail "inspect of a missing name (docker's message)" '^Error: No such object: nothere$' lf inspect nothere
+expect_fail "image inspect of a missing image" 'No such image: nothere' lf image inspect nothere
 hist=$(lf history busybox)
 expect_match "history header" "$(head -1 <<<"$hist")" '^IMAGE +CREATED +CREATED BY +SIZE +COMMENT$'
 expect_match "history row" "$(sed -n 2p <<<"$hist")" "^${id:7:12} .* busybox base$"
