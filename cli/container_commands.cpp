@@ -56,8 +56,12 @@ double seconds_since(const std::string& rfc3339) {
 std::string status_text(const Container& c) {
   const auto& state = c.record["State"];
   std::string status = c.status();
-  if (status == "running")
-    return "Up " + human_duration_seconds(seconds_since(state.value("StartedAt", "")));
+  if (status == "running") {
+    std::string up = "Up " + human_duration_seconds(seconds_since(state.value("StartedAt", "")));
+    std::string health = state.contains("Health") ? state["Health"].value("Status", "") : "";
+    if (health == "starting") return up + " (health: starting)";
+    return health.empty() ? up : up + " (" + health + ")";
+  }
   if (status == "exited")
     return "Exited (" + std::to_string(state.value("ExitCode", 0)) + ") " +
            human_duration_seconds(seconds_since(state.value("FinishedAt", ""))) + " ago";
@@ -104,6 +108,14 @@ void setup_run(CLI::App& cmd, GlobalOptions& global) {
   auto* entrypoint =
       cmd.add_option("--entrypoint", o->entrypoint, "Overwrite the image's ENTRYPOINT");
   cmd.add_flag("--read-only", o->run.read_only, "Mount the container's root read-only");
+  cmd.add_option("--health-cmd", o->run.health_cmd, "Command to run to check health");
+  cmd.add_option("--health-interval", o->run.health_interval, "Time between health checks (30s)");
+  cmd.add_option("--health-timeout", o->run.health_timeout, "Longest a health check may run (30s)");
+  cmd.add_option("--health-start-period", o->run.health_start_period,
+                 "Failures in this start period do not count (0s)");
+  cmd.add_option("--health-retries", o->run.health_retries,
+                 "Consecutive failures that make the container unhealthy (3)");
+  cmd.add_flag("--no-healthcheck", o->run.no_healthcheck, "Disable any HEALTHCHECK of the image");
   // docker's -h is --hostname; help stays --help.
   cmd.set_help_flag("--help", "Print this help message and exit");
   cmd.add_option("-h,--hostname", o->run.hostname, "Container host name");

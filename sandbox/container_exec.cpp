@@ -1,8 +1,10 @@
 #include "sandbox/container_exec.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +52,19 @@ void join_namespaces(pid_t pid) {
   }
 }
 
+// Our exec child's way of saying the command ran out of time (no shell gives 255 on purpose
+// with a signal; the parent also checks that the time is up).
+constexpr int kTimedOutExit = 255;
+
+// False when `pid` is still running after `limit`.
+bool wait_exit(pid_t pid, std::chrono::milliseconds limit) {
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) return true;  // then the plain wait is all we can do
+  pollfd ready{pidfd.get(), POLLIN, 0};
+  int n = retry_eintr([&] { return ::poll(&ready, 1, static_cast<int>(limit.count())); });
+  return n != 0;
+}
+
 }  // namespace
 
 int exec_in_container(const Container& container, const ExecOptions& options) {
@@ -65,6 +80,7 @@ int exec_in_container(const Container& container, const ExecOptions& options) {
   spec.user = options.user.empty() ? config.value("User", "") : options.user;
   spec.workdir = options.workdir.empty() ? config.value("WorkingDir", "") : options.workdir;
 
+  const auto started = std::chrono::steady_clock::now();
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw_errno("pipe");
   UniqueFd error_read(pipe_fds[0]), error_write(pipe_fds[1]);
@@ -79,6 +95,10 @@ int exec_in_container(const Container& container, const ExecOptions& options) {
         int null = ::open("/dev/null", O_RDONLY);
         if (null >= 0) ::dup2(null, 0);
       }
+      if (options.output_fd >= 0) {
+        ::dup2(options.output_fd, STDOUT_FILENO);
+        ::dup2(options.output_fd, STDERR_FILENO);
+      }
       join_namespaces(init);
       ResolvedUser user = resolve_user(spec.user, read_file_if_exists("/etc/passwd").value_or(""),
                                        read_file_if_exists("/etc/group").value_or(""));
@@ -92,6 +112,11 @@ int exec_in_container(const Container& container, const ExecOptions& options) {
       if (pty.master)
         relay_pty(pty.master.get(), options.interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
                   STDIN_FILENO);
+      if (options.timeout.count() > 0 && !wait_exit(command, options.timeout)) {
+        ::kill(command, SIGKILL);
+        ::waitpid(command, nullptr, 0);
+        ::_exit(kTimedOutExit);
+      }
       int status = 0;
       if (retry_eintr([&] { return ::waitpid(command, &status, 0); }) < 0) ::_exit(126);
       ::_exit(status_code(status));
@@ -122,13 +147,16 @@ int exec_in_container(const Container& container, const ExecOptions& options) {
   }
   int status = 0;
   retry_eintr([&] { return ::waitpid(child, &status, 0); });
+  bool timed_out = options.timeout.count() > 0 &&
+                   std::chrono::steady_clock::now() - started >= options.timeout &&
+                   status_code(status) == kTimedOutExit;
   ::sigaction(SIGINT, &previous_int, nullptr);
   ::sigaction(SIGQUIT, &previous_quit, nullptr);
   if (!failure.empty()) {
     size_t space = failure.find(' ');
     throw StartError(failure.substr(space + 1), std::atoi(failure.substr(0, space).c_str()));
   }
-  return status_code(status);
+  return timed_out ? kTimedOut : status_code(status);
 }
 
 }  // namespace layerfs::sandbox

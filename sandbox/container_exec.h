@@ -2,6 +2,7 @@
 // mount, pid, uts, ipc and network namespaces), as the image's or the given user.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,12 @@ struct ExecOptions {
   std::string workdir;           // empty: the container's working directory
   bool interactive = false;      // keep our stdin (else /dev/null)
   bool tty = false;              // a pty of the container's devpts, relayed to our stdio
+  int output_fd = -1;            // stdout and stderr of the command (-1: ours)
+  // Killed after this long (0: no limit); its status is then kTimedOut.
+  std::chrono::milliseconds timeout{0};
 };
+
+inline constexpr int kTimedOut = -1;
 
 // Runs the command and returns its exit status; throws StartError when it cannot start and
 // UserError when the container is not running.

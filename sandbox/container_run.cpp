@@ -9,10 +9,12 @@
 
 #include "layers/image.h"
 #include "layers/new_image.h"
+#include "sandbox/healthcheck.h"
 #include "sandbox/pty.h"
 #include "sandbox/sandbox.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/humanize.h"
 #include "util/runtime_dir.h"
 #include "util/unique_fd.h"
 
@@ -129,6 +131,21 @@ std::vector<PortMapping> published_ports(const RunOptions& options, const nlohma
     for (const auto& [key, _] : config["ExposedPorts"].items())
       ports.push_back(parse_port_mapping(key));
   return ports;
+}
+
+// Config.Healthcheck: the image's, as the run options change it (null: none at all).
+Json healthcheck_for(const RunOptions& options, const nlohmann::json& image_config) {
+  if (options.no_healthcheck) return Json{{"Test", {"NONE"}}};
+  Json healthcheck = Json::parse(image_config.value("Healthcheck", nlohmann::json()).dump());
+  auto set_duration = [&](const char* key, const std::string& text) {
+    if (!text.empty()) healthcheck[key] = parse_go_duration(text).count();
+  };
+  if (!options.health_cmd.empty()) healthcheck["Test"] = {"CMD-SHELL", options.health_cmd};
+  set_duration("Interval", options.health_interval);
+  set_duration("Timeout", options.health_timeout);
+  set_duration("StartPeriod", options.health_start_period);
+  if (options.health_retries > 0) healthcheck["Retries"] = options.health_retries;
+  return healthcheck;
 }
 
 void write_network_files(const Container& c, const std::string& hostname,
@@ -293,7 +310,8 @@ Container create_container(const Store& store, const RunOptions& options) {
         {"WorkingDir", workdir},
         {"Entrypoint", entrypoint.empty() ? Json() : Json(entrypoint)},
         {"Labels", image_config.value("Labels", nlohmann::json::object())},
-        {"StopSignal", image_config.value("StopSignal", "SIGTERM")}}},
+        {"StopSignal", image_config.value("StopSignal", "SIGTERM")},
+        {"Healthcheck", healthcheck_for(options, image_config)}}},
       {"NetworkSettings", {{"Networks", {{network, Json::object()}}}, {"Ports", Json::object()}}}};
   staged.record = c.record;
   save_container(staged);
@@ -329,13 +347,24 @@ int start_container(const Store& store, const std::string& id, bool detach) {
   bool auto_remove = c.record["HostConfig"].value("AutoRemove", false);
   // The hooks run in the supervisor: it holds the running lock for the container's life.
   SandboxHooks hooks;
-  hooks.on_start = [c](pid_t init_pid) mutable {
+  // Probes run in the supervisor from the start to the end of the command.
+  auto health = health_config(config["Healthcheck"]);
+  auto monitor = std::make_shared<std::unique_ptr<HealthMonitor>>();
+  hooks.before_namespaces = [c, health, monitor] {
+    if (health) *monitor = std::make_unique<HealthMonitor>(c, *health);
+  };
+  hooks.on_start = [c, monitor](pid_t init_pid) mutable {
     int fd = ::open(c.lock_path().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || ::flock(fd, LOCK_EX) != 0) throw_errno("lock " + c.lock_path());
+    if (*monitor)
+      c.record["State"]["Health"] = {
+          {"Status", "starting"}, {"FailingStreak", 0}, {"Log", Json::array()}};
     record_started(c, init_pid);
+    if (*monitor) (*monitor)->start(init_pid);
     // fd stays open on purpose: the lock is released when the supervisor exits.
   };
-  hooks.on_exit = [c, auto_remove](int status) mutable {
+  hooks.on_exit = [c, auto_remove, monitor](int status) mutable {
+    monitor->reset();
     if (auto_remove) {
       remove_tree(c.dir);
       return;

@@ -21,6 +21,10 @@ struct RunOptions {
   std::string network = "host";      // host | none | private (implied by publishing)
   std::vector<std::string> publish;  // -p specs (sandbox/port_mapping.h)
   bool publish_all = false;          // -P: every EXPOSEd port to a free host port
+  // --health-*: override the image's HEALTHCHECK (durations in Go's syntax); --no-healthcheck.
+  std::string health_cmd, health_interval, health_timeout, health_start_period;
+  int health_retries = 0;
+  bool no_healthcheck = false;
   std::vector<std::string> volumes;  // -v SRC:DST[:ro|rw]
   bool read_only = false, auto_remove = false, interactive = false, tty = false;
   bool command_optional = false;  // a container made to be mounted, not run

@@ -124,6 +124,7 @@ int wait_status(pid_t pid) {
       fuse::mount_union(spec.root_dir, spec.root_union, false);
       mounted = true;
     }
+    if (hooks.before_namespaces) hooks.before_namespaces();
     // slirp4netns must start in the host's network namespace, and attach once ours exists.
     std::optional<SlirpNetwork> slirp;
     if (spec.network == Network::Private) slirp.emplace(spec.slirp_socket);

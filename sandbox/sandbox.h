@@ -59,6 +59,9 @@ struct SandboxSpec {
 // Called in the supervisor process: once the command runs (with the host pid of the
 // container's pid 1), and when it has ended and the union is unmounted (with the exit status).
 struct SandboxHooks {
+  // Before the pid namespace is unshared: the last moment to fork helpers that must stay out of
+  // it (a process that has unshared it can no longer start threads).
+  std::function<void()> before_namespaces;
   std::function<void(pid_t init_pid)> on_start;
   std::function<void(int status)> on_exit;
 };

@@ -21,10 +21,11 @@ kernel_mount() {
     # index: hard links stay linked across copy-up (as layerfs promises).
     extra=redirect_dir=on,index=on
   fi
-  # Rarely (about once in 150 trials) index=on finds the fresh upper "in use" right after the last
-  # trial's unmount; a moment later it mounts.
+  # Now and then (more often on a loaded machine) index=on finds the fresh upper or work
+  # directory "in use" right after the last trial's unmount: the kernel releases the old one's
+  # mark a moment later. Retry for up to 10 seconds.
   local _
-  for _ in 1 2 3 4 5; do
+  for _ in $(seq 50); do
     mount -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,$extra" "$mnt" \
       2>/dev/null && return 0
     sleep 0.2
