@@ -12,6 +12,7 @@
 #include "builder/copy_step.h"
 #include "builder/dockerfile.h"
 #include "builder/metadata_steps.h"
+#include "builder/run_heredoc.h"
 #include "fuse/metacopy.h"
 #include "layers/image.h"
 #include "layers/new_image.h"
@@ -312,6 +313,7 @@ class Builder {
     ShellLexer lexer(dockerfile_.escape);
     Variables vars = state.variables();
     ExpandedStep step;
+    std::string heredoc_script, network;
     std::unique_ptr<SourceTree> from;
     CopyRequest copy;
     try {
@@ -350,12 +352,22 @@ class Builder {
         // The shell expands RUN's variables itself, from the environment built below.
         if (instruction.json) {
           step.words = instruction.args;
+        } else if (!instruction.args.empty() && !instruction.heredocs.empty()) {
+          RunHeredoc run =
+              heredoc_command(state.shell(), instruction.args[0], instruction.heredocs);
+          step.words = run.argv;
+          heredoc_script = run.script;
         } else if (!instruction.args.empty()) {
           step.words = state.shell();
           step.words.push_back(instruction.args[0]);
         }
+        network = flag_value(instruction, "network");
+        if (network.empty() || network == "default") network = options_.network;
+        if (network != "host" && network != "none")
+          fail(instruction, "RUN --network=" + network + " is not supported (host, none, default)");
         if (step.words.empty()) fail(instruction, "RUN requires a command");
-        for (const auto& [name, value] : state.args) step.sources_digest += name + "=" + value + "\n";
+        for (const auto& [name, value] : state.args)
+          step.sources_digest += name + "=" + value + "\n";
       } else if (!is_metadata_instruction(c)) {
         fail(instruction, "unknown instruction: " + instruction.keyword);
       }
@@ -401,7 +413,7 @@ class Builder {
         LayerInfo layer = snapshot_directory(store_, upper, snapshot_options);
         commit(state, step.text, false, layer, key);
       } else if (c == "run") {
-        LayerInfo layer = run_command(state, instruction, step.words);
+        LayerInfo layer = run_command(state, instruction, step.words, heredoc_script, network);
         commit(state, step.text, false, layer, key);
       } else {
         apply_metadata_step(state, instruction, step);
@@ -422,7 +434,8 @@ class Builder {
   // RUN: the command runs in the sandbox on a union of the stage's layers and a fresh upper
   // directory, which then becomes the step's layer.
   LayerInfo run_command(StageState& state, const Instruction& instruction,
-                        const std::vector<std::string>& argv) {
+                        const std::vector<std::string>& argv, const std::string& heredoc_script,
+                        const std::string& network) {
     StagingDir staging(store_.tmp_dir(), "run-");
     sandbox::SandboxSpec spec;
     spec.root_dir = staging.path() + "/root";
@@ -434,6 +447,12 @@ class Builder {
     if (spec.root_union.lower_dirs.empty())
       fail(instruction, "RUN needs a base image with a shell (this stage is FROM scratch)");
     spec.argv = argv;
+    spec.network = network == "none" ? sandbox::Network::None : sandbox::Network::Host;
+    if (!heredoc_script.empty()) {
+      std::string script = staging.path() + "/heredoc";
+      write_file_atomic(script, heredoc_script);
+      spec.binds.push_back({script, kHeredocScriptPath, true});
+    }
     const auto& runtime = state.runtime();
     if (runtime.contains("Env") && runtime["Env"].is_array())
       spec.env = runtime["Env"].get<std::vector<std::string>>();
@@ -444,8 +463,7 @@ class Builder {
     if (status != 0) {
       std::string command;
       for (const auto& word : argv) command += (command.empty() ? "" : " ") + word;
-      fail(instruction, "process \"" + command +
-                            "\" did not complete successfully: exit code: " +
+      fail(instruction, "process \"" + command + "\" did not complete successfully: exit code: " +
                             std::to_string(status));
     }
     fuse::complete_metacopies(spec.root_union.upper_dir, spec.root_union.lower_dirs);

@@ -30,6 +30,8 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
   cmd.add_flag("--no-cache", o->no_cache, "Do not use the build cache");
   cmd.add_option("--label", o->labels, "Set metadata on the image (KEY=VALUE)");
   cmd.add_option("--iidfile", o->iidfile, "Write the image ID to the file");
+  cmd.add_option("--network", o->network, "Network of RUN steps: host (default) or none")
+      ->check(CLI::IsMember({"host", "none", "default"}));
   cmd.add_flag("-q,--quiet", o->quiet, "Print only the image ID");
   cmd.add_option("--progress", o->progress, "Progress output: auto, plain, quiet")
       ->check(CLI::IsMember({"auto", "plain", "tty", "quiet"}));
@@ -40,6 +42,7 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
       if (!is_directory(options.context_dir))
         throw UserError("build context \"" + o->context + "\" is not a directory");
       options.dockerfile_path = o->file;
+      options.network = o->network == "default" ? "host" : o->network;
       if (o->file == "-") {
         options.dockerfile_text.assign(std::istreambuf_iterator<char>(std::cin),
                                        std::istreambuf_iterator<char>());

@@ -1,6 +1,7 @@
 #include "fuse/chown_request.h"
 
 #include <charconv>
+#include <cstdio>
 
 namespace layerfs::fuse {
 
@@ -39,7 +40,9 @@ bool canonical_path(std::string_view path) {
 }  // namespace
 
 std::string format_chown_request(const ChownRequest& request) {
-  return id_text(request.uid) + ":" + id_text(request.gid) + ":" + request.path;
+  char mode[16] = "-1";
+  if (request.mode >= 0) std::snprintf(mode, sizeof mode, "%o", unsigned(request.mode));
+  return id_text(request.uid) + ":" + id_text(request.gid) + ":" + mode + ":" + request.path;
 }
 
 std::optional<ChownRequest> parse_chown_request(std::string_view value) {
@@ -47,8 +50,18 @@ std::optional<ChownRequest> parse_chown_request(std::string_view value) {
   if (first == std::string_view::npos) return std::nullopt;
   auto second = value.find(':', first + 1);
   if (second == std::string_view::npos) return std::nullopt;
+  auto third = value.find(':', second + 1);
+  if (third == std::string_view::npos) return std::nullopt;
   ChownRequest request;
-  request.path = std::string(value.substr(second + 1));
+  request.path = std::string(value.substr(third + 1));
+  auto mode = value.substr(second + 1, third - second - 1);
+  if (mode != "-1") {
+    unsigned bits = 0;
+    auto [end, ec] = std::from_chars(mode.data(), mode.data() + mode.size(), bits, 8);
+    if (ec != std::errc() || end != mode.data() + mode.size() || mode.empty() || bits > 07777)
+      return std::nullopt;
+    request.mode = int(bits);
+  }
   if (!parse_id(value.substr(0, first), request.uid) ||
       !parse_id(value.substr(first + 1, second - first - 1), request.gid) ||
       !canonical_path(request.path))

@@ -29,8 +29,9 @@ using namespace std::chrono_literals;
 // The options the kernel mount gets. default_permissions: the kernel checks access against the
 // owners and modes we present, so a user cannot read what the image forbids. Root serves every
 // user (containers run as many uids) and keeps device files and setuid bits working.
-std::string kernel_mount_options() {
-  std::string options = "default_permissions,fsname=layerfs,subtype=layerfs";
+std::string kernel_mount_options(const UnionConfig& config) {
+  std::string options = "fsname=layerfs,subtype=layerfs";
+  if (!config.for_archiving) options += ",default_permissions";
   if (::geteuid() == 0) options += ",allow_other";
   if (!running_rootless()) options += ",suid,dev";
   return options;
@@ -93,7 +94,7 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
   DaemonLock lock(mountpoint);
 
   fuse_lowlevel_ops operations = ops::operations();
-  std::string options = kernel_mount_options();
+  std::string options = kernel_mount_options(config);
   std::vector<const char*> argv = {"layerfs", "-o", options.c_str()};
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), const_cast<char**>(argv.data()));
   std::unique_ptr<fuse_session, SessionDeleter> session(

@@ -20,9 +20,10 @@ struct UnionConfig {
   std::string work_dir;                 // same fs as upper; temp names for atomic copy-up
   WhiteoutStyle whiteouts = WhiteoutStyle::Oci;
   std::vector<std::string> extra_options;  // unknown -o options (warned about, ignored)
-  // Shows user.containers.override_stat (normally private) to readers, so that a tar written
-  // from the mount keeps recorded owners that the reader's user namespace cannot name.
-  bool expose_recorded_owners = false;
+  // A mount that a tar writer reads (export): user.containers.override_stat, normally private,
+  // is shown, so recorded owners that the reader's user namespace cannot name are kept; and the
+  // kernel checks no permissions (a root that cannot name a directory's owner could not enter).
+  bool for_archiving = false;
 };
 
 // Parses fuse-overlayfs/overlayfs style "lowerdir=A:B,upperdir=U,workdir=W,..." options (several

@@ -33,7 +33,7 @@ UnionFs::UnionFs(const UnionConfig& config)
       whiteouts(config.whiteouts),
       table(make_root(layers)),
       dir_fds(DirFdCache::default_capacity()),
-      expose_recorded_owners(config.expose_recorded_owners) {}
+      for_archiving(config.for_archiving) {}
 
 SharedFd UnionFs::dir_fd(const Node& dir, size_t layer) {
   if (dir.removed) {

@@ -43,7 +43,7 @@ class UnionFs {
   // kernel may cache names and attributes for long (the kernel drops what our own replies touch).
   double timeout = 86400.0;
   fuse_session* session = nullptr;
-  const bool expose_recorded_owners;
+  const bool for_archiving;
 
   Node& node(fuse_ino_t ino) const { return table.get(ino); }
 

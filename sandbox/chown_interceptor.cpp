@@ -60,10 +60,13 @@ bool mapped(const std::vector<IdRange>& ranges, uint32_t id) {
 
 // The call, decoded from its registers.
 struct ChownCall {
+  bool chmod = false;  // the chmod family (else chown)
   int dirfd = AT_FDCWD;
   uint64_t path_address = 0;  // 0: the call names a file descriptor (dirfd)
   uint32_t uid = kUnchanged, gid = kUnchanged;
+  int mode = -1;
   bool follow = true;
+  bool empty_path_is_dirfd = false;  // fchownat's AT_EMPTY_PATH
 };
 
 ChownCall decode(const seccomp_data& data) {
@@ -79,17 +82,36 @@ ChownCall decode(const seccomp_data& data) {
       call.follow = data.nr == __NR_chown;
       break;
 #endif
+#ifdef __NR_chmod
+    case __NR_chmod:
+      call.chmod = true;
+      call.path_address = a[0];
+      call.mode = static_cast<int>(a[1] & 07777);
+      break;
+#endif
     case __NR_fchown:
       call.dirfd = static_cast<int>(a[0]);
       call.uid = static_cast<uint32_t>(a[1]);
       call.gid = static_cast<uint32_t>(a[2]);
+      break;
+    case __NR_fchmod:
+      call.chmod = true;
+      call.dirfd = static_cast<int>(a[0]);
+      call.mode = static_cast<int>(a[1] & 07777);
+      break;
+    case __NR_fchmodat:
+      call.chmod = true;
+      call.dirfd = static_cast<int>(a[0]);
+      call.path_address = a[1];
+      call.mode = static_cast<int>(a[2] & 07777);
       break;
     default:  // __NR_fchownat
       call.dirfd = static_cast<int>(a[0]);
       call.path_address = a[1];
       call.uid = static_cast<uint32_t>(a[2]);
       call.gid = static_cast<uint32_t>(a[3]);
-      call.follow = !(a[4] & AT_SYMLINK_NOFOLLOW);  // an empty path with AT_EMPTY_PATH: dirfd
+      call.follow = !(a[4] & AT_SYMLINK_NOFOLLOW);
+      call.empty_path_is_dirfd = (a[4] & AT_EMPTY_PATH) != 0;
       break;
   }
   return call;
@@ -115,12 +137,14 @@ int read_string(int mem, uint64_t address, std::string& out) {
   return ENAMETOOLONG;
 }
 
-bool has_cap_chown(pid_t pid) {
+// CAP_CHOWN is bit 0 and CAP_FOWNER bit 3 of the effective set.
+bool has_capability(pid_t pid, int bit) {
   std::istringstream in(
       read_file_if_exists("/proc/" + std::to_string(pid) + "/status").value_or(""));
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) & 1) != 0;
+    if (line.rfind("CapEff:", 0) == 0)
+      return ((std::stoull(line.substr(7), nullptr, 16) >> bit) & 1) != 0;
   }
   return false;
 }
@@ -138,8 +162,7 @@ int open_target(const seccomp_notif& req, int listener, const ChownCall& call, U
   }
   std::string where;
   if (path.empty()) {
-    if (call.path_address != 0 && req.data.nr != __NR_fchownat) return ENOENT;
-    if (call.path_address != 0 && !(req.data.args[4] & AT_EMPTY_PATH)) return ENOENT;
+    if (call.path_address != 0 && !call.empty_path_is_dirfd) return ENOENT;
     where = call.dirfd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(call.dirfd);
   } else if (path[0] == '/') {
     where = proc + "/root" + path;
@@ -153,13 +176,20 @@ int open_target(const seccomp_notif& req, int listener, const ChownCall& call, U
   return target ? 0 : errno;
 }
 
-// What the kernel would have answered had the ids been mapped; 0 when recorded.
-int record_owner(const seccomp_notif& req, int listener, const ChownCall& call) {
-  if (!has_cap_chown(req.pid)) return EPERM;
+// What the kernel would have answered had the ids been mapped; 0 when recorded. A chmod of a file
+// whose owner is mapped sets `pass_through`: the kernel does that one itself.
+int record_change(const seccomp_notif& req, int listener, const ChownCall& call,
+                  const std::vector<IdRange>& uids, const std::vector<IdRange>& gids,
+                  bool& pass_through) {
+  if (!has_capability(req.pid, call.chmod ? 3 : 0)) return EPERM;
   UniqueFd target;
   if (int err = open_target(req, listener, call, target)) return err;
   struct stat st, root;
   if (::fstat(target.get(), &st) != 0 || ::stat("/", &root) != 0) return errno;
+  if (call.chmod && mapped(uids, st.st_uid) && mapped(gids, st.st_gid)) {
+    pass_through = true;
+    return 0;
+  }
   // Only the union holds recorded owners; elsewhere (volumes, /proc, /dev) it stays refused.
   if (st.st_dev != root.st_dev) return EINVAL;
   char link[4096];
@@ -168,7 +198,7 @@ int record_owner(const seccomp_notif& req, int listener, const ChownCall& call) 
   if (n <= 0) return errno ? errno : ENOENT;
   std::string path(link, size_t(n));
   if (path.empty() || path[0] != '/' || path.ends_with(" (deleted)")) return ENOENT;
-  std::string value = fuse::format_chown_request({call.uid, call.gid, path});
+  std::string value = fuse::format_chown_request({call.uid, call.gid, call.mode, path});
   if (::setxattr("/", fuse::kChownRequestXattr, value.data(), value.size(), 0) != 0) return errno;
   return 0;
 }
@@ -186,9 +216,9 @@ UniqueFd install_chown_interceptor() {
   if (::statfs("/", &fs) != 0 || static_cast<unsigned>(fs.f_type) != kFuseSuperMagic) return {};
   std::vector<uint32_t> calls = {
 #ifdef __NR_chown
-      __NR_chown, __NR_lchown,
+      __NR_chown,  __NR_lchown,   __NR_chmod,
 #endif
-      __NR_fchown, __NR_fchownat};
+      __NR_fchown, __NR_fchownat, __NR_fchmod, __NR_fchmodat};
   std::vector<sock_filter> program = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kAuditArch, 1, 0),
@@ -226,12 +256,12 @@ void answer_chown_call(int listener) {
   ChownCall call = decode(req->data);
   static const auto uids = id_map("/proc/self/uid_map");
   static const auto gids = id_map("/proc/self/gid_map");
-  if (mapped(uids, call.uid) && mapped(gids, call.gid)) {
+  bool pass_through = !call.chmod && mapped(uids, call.uid) && mapped(gids, call.gid);
+  int err = pass_through ? 0 : record_change(*req, listener, call, uids, gids, pass_through);
+  if (pass_through)
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;  // nothing to record: the kernel does it
-  } else {
-    int err = record_owner(*req, listener, call);
+  else
     resp->error = -err;
-  }
   ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);  // ENOENT: the caller died meanwhile
 }
 

@@ -1,9 +1,10 @@
-// chown to ids a single-id user namespace cannot name, recorded instead of refused.
+// chown to ids a single-id user namespace cannot name (and chmod of files they own), recorded
+// instead of refused.
 //
 // A user without a subuid range gets a namespace that maps only id 0, where the kernel answers
 // chown(2) to any other id with EINVAL. The container's pid 1 installs a seccomp filter that
-// hands the chown family of system calls to it (SECCOMP_RET_USER_NOTIF): calls whose ids are
-// mapped go on to the kernel unchanged; the others become a request to the union's daemon
+// hands the chown and chmod families of system calls to it (SECCOMP_RET_USER_NOTIF): calls that
+// the kernel can do go on to it unchanged; the others become a request to the union's daemon
 // (fuse/chown_request.h), which records the owner for the layer, as rootless builders do.
 #pragma once
 

@@ -126,7 +126,7 @@ void export_container(const Store& store, const Container& container, int fd) {
   // Read-only: the upper directory is simply the top lower layer (it is an OCI layer).
   config.lower_dirs = {container.upper_dir()};
   for (auto& dir : container_lower_dirs(store, container)) config.lower_dirs.push_back(dir);
-  config.expose_recorded_owners = true;
+  config.for_archiving = true;
   // Mounted in a user namespace where we are root: the image's root-owned files (such as
   // /etc/shadow) are readable there, and owners are presented as the image has them.
   int status = run_in_user_namespace([&] {

@@ -45,8 +45,11 @@ void chown_request(fuse_req_t req, fuse_ino_t ino, std::string_view value) {
     Presented want{now.st_uid, now.st_gid, now.st_mode, now.st_rdev};
     if (request->uid != static_cast<uid_t>(-1)) want.uid = request->uid;
     if (request->gid != static_cast<gid_t>(-1)) want.gid = request->gid;
+    if (request->mode >= 0) want.mode = (now.st_mode & S_IFMT) | mode_t(request->mode);
     // As chown(2) by root: a non-directory loses setuid, and setgid where group-executable.
-    if (!S_ISDIR(now.st_mode)) {
+    bool owner_changes =
+        request->uid != static_cast<uid_t>(-1) || request->gid != static_cast<gid_t>(-1);
+    if (owner_changes && !S_ISDIR(now.st_mode)) {
       want.mode &= ~S_ISUID;
       if (want.mode & S_IXGRP) want.mode &= ~S_ISGID;
     }

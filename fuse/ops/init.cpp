@@ -1,15 +1,18 @@
 #include "fuse/ops/ops.h"
+#include "fuse/union_fs.h"
 
 namespace layerfs::fuse::ops {
 
-void init(void* /*userdata*/, fuse_conn_info* conn) {
+void init(void* userdata, fuse_conn_info* conn) {
+  const UnionFs& fs = *static_cast<const UnionFs*>(userdata);
   // Splice moves file data between the backing files and /dev/fuse without copying it through
   // the daemon.
   conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ);
   // Symlink targets never change in place (a new target is a new symlink): let the kernel cache.
   conn->want |= conn->capable & FUSE_CAP_CACHE_SYMLINKS;
-  // Access ACLs are enforced by the kernel from the system.posix_acl_* xattrs we pass through.
-  conn->want |= conn->capable & FUSE_CAP_POSIX_ACL;
+  // Access ACLs are enforced by the kernel from the system.posix_acl_* xattrs we pass through
+  // (which turns on default_permissions: not for a mount made for archiving, which checks none).
+  if (!fs.for_archiving) conn->want |= conn->capable & FUSE_CAP_POSIX_ACL;
   // Lookups and readdir of different names in one directory may run in parallel.
   conn->want |= conn->capable & FUSE_CAP_PARALLEL_DIROPS;
   // Writes are cached by the kernel only as pages; no writeback cache, so the daemon sees each

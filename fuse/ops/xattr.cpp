@@ -32,7 +32,7 @@ void reply_sized(fuse_req_t req, size_t size, const char* data, ssize_t length) 
 bool has_xattr(FileAt file, const char* name) { return get_xattr_raw(file, name, nullptr, 0) >= 0; }
 
 bool hidden(const UnionFs& fs, std::string_view name) {
-  return is_private_xattr(name) && !(fs.expose_recorded_owners && name == kOverrideStatXattr);
+  return is_private_xattr(name) && !(fs.for_archiving && name == kOverrideStatXattr);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@ namespace layerfs::fuse {
 namespace {
 
 TEST(ChownRequest, RoundTrips) {
-  auto parsed = parse_chown_request(format_chown_request({33, 34, "/var/www/index.html"}));
+  auto parsed = parse_chown_request(format_chown_request({33, 34, -1, "/var/www/index.html"}));
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->uid, 33u);
   EXPECT_EQ(parsed->gid, 34u);
@@ -14,15 +14,23 @@ TEST(ChownRequest, RoundTrips) {
 }
 
 TEST(ChownRequest, MinusOneKeepsAnId) {
-  EXPECT_EQ(format_chown_request({static_cast<uid_t>(-1), 7, "/"}), "-1:7:/");
-  auto parsed = parse_chown_request("-1:7:/");
+  EXPECT_EQ(format_chown_request({static_cast<uid_t>(-1), 7, -1, "/"}), "-1:7:-1:/");
+  auto parsed = parse_chown_request("-1:7:-1:/");
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->uid, static_cast<uid_t>(-1));
   EXPECT_EQ(parsed->gid, 7u);
 }
 
+TEST(ChownRequest, ModesAreOctal) {
+  EXPECT_EQ(format_chown_request({static_cast<uid_t>(-1), static_cast<gid_t>(-1), 0750, "/d"}),
+            "-1:-1:750:/d");
+  auto parsed = parse_chown_request("-1:-1:4755:/bin/x");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->mode, 04755);
+}
+
 TEST(ChownRequest, PathsWithColonsAreKept) {
-  auto parsed = parse_chown_request("1:2:/a:b");
+  auto parsed = parse_chown_request("1:2:-1:/a:b");
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->path, "/a:b");
 }
