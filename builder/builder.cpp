@@ -13,6 +13,7 @@
 #include "builder/dockerfile.h"
 #include "builder/metadata_steps.h"
 #include "builder/run_heredoc.h"
+#include "builder/run_mounts.h"
 #include "fuse/metacopy.h"
 #include "layers/image.h"
 #include "layers/new_image.h"
@@ -20,6 +21,8 @@
 #include "sandbox/sandbox.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/process.h"
+#include "util/sha256.h"
 
 namespace layerfs::builder {
 
@@ -314,6 +317,7 @@ class Builder {
     Variables vars = state.variables();
     ExpandedStep step;
     std::string heredoc_script, network;
+    std::vector<RunMount> mounts;
     std::unique_ptr<SourceTree> from;
     CopyRequest copy;
     try {
@@ -361,6 +365,13 @@ class Builder {
           step.words = state.shell();
           step.words.push_back(instruction.args[0]);
         }
+        mounts = parse_run_mounts(instruction);
+        // A bind mount's files are the step's input, as COPY's are.
+        for (const auto& mount : mounts)
+          if (mount.type == RunMount::Type::Bind)
+            step.sources_digest +=
+                "bind " + mount.source + " " +
+                digest_sources(*context_, {mount.source.empty() ? "." : mount.source}) + "\n";
         network = flag_value(instruction, "network");
         if (network.empty() || network == "default") network = options_.network;
         if (network != "host" && network != "none")
@@ -413,7 +424,8 @@ class Builder {
         LayerInfo layer = snapshot_directory(store_, upper, snapshot_options);
         commit(state, step.text, false, layer, key);
       } else if (c == "run") {
-        LayerInfo layer = run_command(state, instruction, step.words, heredoc_script, network);
+        LayerInfo layer =
+            run_command(state, instruction, step.words, heredoc_script, network, mounts);
         commit(state, step.text, false, layer, key);
       } else {
         apply_metadata_step(state, instruction, step);
@@ -435,7 +447,7 @@ class Builder {
   // directory, which then becomes the step's layer.
   LayerInfo run_command(StageState& state, const Instruction& instruction,
                         const std::vector<std::string>& argv, const std::string& heredoc_script,
-                        const std::string& network) {
+                        const std::string& network, const std::vector<RunMount>& mounts) {
     StagingDir staging(store_.tmp_dir(), "run-");
     sandbox::SandboxSpec spec;
     spec.root_dir = staging.path() + "/root";
@@ -453,6 +465,7 @@ class Builder {
       write_file_atomic(script, heredoc_script);
       spec.binds.push_back({script, kHeredocScriptPath, true});
     }
+    for (const auto& mount : mounts) add_run_mount(spec, mount, staging.path());
     const auto& runtime = state.runtime();
     if (runtime.contains("Env") && runtime["Env"].is_array())
       spec.env = runtime["Env"].get<std::vector<std::string>>();
@@ -470,6 +483,44 @@ class Builder {
     SnapshotOptions snapshot_options;
     snapshot_options.source_date_epoch = options_.source_date_epoch;
     return snapshot_directory(store_, spec.root_union.upper_dir, snapshot_options);
+  }
+
+  // RUN --mount: a cache directory kept in the store across builds, a read-only view of the
+  // context (a throw-away copy with rw), or a tmpfs. Only the target directory enters the layer.
+  void add_run_mount(sandbox::SandboxSpec& spec, const RunMount& mount,
+                     const std::string& staging) {
+    switch (mount.type) {
+      case RunMount::Type::Cache: {
+        std::string dir = store_.root() + "/cache-mounts/" + sha256_hex(mount.id).substr(0, 32);
+        make_dirs(store_.root() + "/cache-mounts", 0700);
+        if (::mkdir(dir.c_str(), mount.mode) != 0 && errno != EEXIST) throw_errno("mkdir " + dir);
+        spec.binds.push_back({dir, mount.target, mount.read_only});
+        break;
+      }
+      case RunMount::Type::Bind: {
+        std::string source = context_source(mount.source);
+        if (!mount.read_only) {
+          std::string copy = staging + "/bind-" + std::to_string(spec.binds.size());
+          if (run_and_wait({"cp", "-a", "--", source, copy}) != 0)
+            throw UserError("cannot copy " + mount.source + " for a read-write bind mount");
+          source = copy;
+        }
+        spec.binds.push_back({source, mount.target, mount.read_only});
+        break;
+      }
+      case RunMount::Type::Tmpfs:
+        spec.tmpfs.push_back({mount.target, mount.size});
+        break;
+    }
+  }
+
+  // A path of the build context, which must not lead outside it (through ".." or a symlink).
+  std::string context_source(const std::string& relative) const {
+    std::string root = real_path(options_.context_dir);
+    std::string path = real_path(options_.context_dir + "/" + (relative.empty() ? "." : relative));
+    if (path != root && path.rfind(root + "/", 0) != 0)
+      throw UserError("bind mount source " + relative + " is outside the build context");
+    return path;
   }
 
   // Registers the state's config (plus the new layer) as an image whose parent is the previous.

@@ -154,6 +154,12 @@ void enter_container_root(const SandboxSpec& spec) {
     std::string target = absolute_path("/" + spec.binds[i].target);
     bind_mount(binds[i], target, spec.binds[i].read_only);
   }
+  for (const auto& tmpfs : spec.tmpfs) {
+    std::string target = absolute_path("/" + tmpfs.target);
+    make_mount_target(target, true);
+    std::string options = "mode=755" + (tmpfs.size.empty() ? "" : ",size=" + tmpfs.size);
+    mount_or_throw("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options.c_str());
+  }
   if (spec.read_only_root) remount_read_only("/");
 }
 

@@ -47,6 +47,11 @@ struct SandboxSpec {
   std::string slirp_socket;        // Private: where slirp4netns's API socket goes
   bool read_only_root = false;
   std::vector<BindMount> binds;  // volumes and the container's hosts/resolv.conf/hostname
+  struct Tmpfs {
+    std::string target;  // created when missing
+    std::string size;    // tmpfs size= ("64m"); empty: the kernel's default
+  };
+  std::vector<Tmpfs> tmpfs;
   // The container's stdio; -1 inherits the caller's.
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
   bool detach = false;  // the supervisor leaves the caller's session (for `run -d`)

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <utility>
 #include <vector>
@@ -154,6 +156,13 @@ std::string dirname_of(const std::string& path) {
 std::string basename_of(const std::string& path) {
   auto pos = path.find_last_of('/');
   return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+std::string real_path(const std::string& path) {
+  std::unique_ptr<char, decltype(&std::free)> resolved(::realpath(path.c_str(), nullptr),
+                                                       &std::free);
+  if (!resolved) throw_errno(path);
+  return resolved.get();
 }
 
 std::string absolute_path(const std::string& path) {

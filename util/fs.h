@@ -31,6 +31,8 @@ std::string dirname_of(const std::string& path);
 std::string basename_of(const std::string& path);
 // An absolute, lexically normalised version of path (no symlinks resolved).
 std::string absolute_path(const std::string& path);
+// The path with every symlink resolved (realpath(3)); throws SysError naming it.
+std::string real_path(const std::string& path);
 
 // Writes a file durably: temp file beside the target, fsync, rename, fsync of the directory.
 // Readers see either the old content or the new one, never a mix.

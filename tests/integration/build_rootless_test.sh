@@ -36,6 +36,16 @@ SHELL ["/bin/sh", "-euc"]
 USER www-data
 RUN id -u > /tmp/uid && echo "$-" > /tmp/flags
 DOCKERFILE
+mkdir -p "$ctx/src" && echo "from context" >"$ctx/src/in.txt"
+cat >"$ctx/Dockerfile.mounts" <<'DOCKERFILE'
+FROM busybox
+RUN --mount=type=cache,target=/cache sh -c 'echo run >> /cache/count; wc -l < /cache/count > /count'
+RUN --mount=type=bind,source=src,target=/mnt/src cat /mnt/src/in.txt > /copied && (touch /mnt/src/x 2>/dev/null || echo ro > /bind)
+RUN --mount=type=bind,source=src,target=/mnt/src,rw touch /mnt/src/x && echo rw >> /bind
+RUN --mount=type=tmpfs,target=/scratch sh -c 'echo t > /scratch/t && grep -c " /scratch tmpfs" /proc/mounts > /tmpfs'
+DOCKERFILE
+printf 'FROM busybox\nRUN --mount=type=bind,source=../..,target=/x true\n' >"$ctx/Dockerfile.escape"
+printf 'FROM busybox\nRUN --mount=type=secret,id=x true\n' >"$ctx/Dockerfile.secret"
 chmod -R a+rX "$ctx"
 
 scenario() {
@@ -72,6 +82,19 @@ scenario() {
   expect_eq "$t #! heredoc" "$(l run --rm runner cat /script)" "script /dev/.layerfs-heredoc"
   expect_eq "$t RUN --network=none" "$(l run --rm runner cat /nets)" "lo"
   expect_match "$t a rebuild is all cached" "$(l build -t runner "$ctx" 2>&1 | grep -c CACHED)" '^[1-9][0-9]*$'
+
+  check "$t RUN --mount build" l build -q -t mounts -f "$ctx/Dockerfile.mounts" "$ctx"
+  expect_eq "$t cache, bind (ro, rw) and tmpfs mounts" \
+    "$(l run --rm mounts cat /count /copied /bind /tmpfs | tr '\n' ' ')" "1 from context ro rw 1 "
+  expect_eq "$t nothing of them in the layers" "$(l run --rm mounts ls -A /cache /scratch /mnt/src | tr '\n' ' ')" \
+    "/cache:  /mnt/src:  /scratch: "
+  expect_eq "$t an rw bind leaves the context alone" "$(ls "$ctx/src")" "in.txt"
+  l build -q --no-cache -t mounts -f "$ctx/Dockerfile.mounts" "$ctx" >/dev/null
+  expect_eq "$t the cache outlives the build" "$(l run --rm mounts cat /count)" "2"
+  expect_fail "$t a bind source outside the context" 'Dockerfile.escape:2: bind mount source ../.. is outside the build context' \
+    l build -f "$ctx/Dockerfile.escape" "$ctx"
+  expect_fail "$t an unsupported mount type" 'Dockerfile.secret:2: invalid --mount=type=secret,id=x: type=secret is not supported' \
+    l build -f "$ctx/Dockerfile.secret" "$ctx"
   printf 'FROM busybox\nRUN echo ok > /ok\nRUN exit 3\n' >"$ctx/Dockerfile.fail"
   expect_fail "$t a failing RUN names file:line and exit code" 'Dockerfile.fail:3: .*exit code: 3' \
     l build -f "$ctx/Dockerfile.fail" "$ctx"
