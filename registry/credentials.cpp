@@ -5,6 +5,7 @@
 #include "util/base64.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/process.h"
 
 namespace layerfs::registry {
 
@@ -53,12 +54,39 @@ std::string auth_key_for(const std::string& registry) {
   return normalize_key(registry) == "docker.io" ? "https://index.docker.io/v1/" : registry;
 }
 
+namespace {
+
+// docker's credential helper protocol: `docker-credential-NAME get`, the server on stdin,
+// {"ServerURL", "Username", "Secret"} on stdout; a failure means it holds nothing for the server.
+std::optional<Credentials> from_helper(const std::string& file, const std::string& helper,
+                                       const std::string& registry) {
+  std::string program = "docker-credential-" + helper;
+  ProgramOutput result = run_with_input({program, "get"}, auth_key_for(registry));
+  if (result.status == 127)
+    throw UserError(file + ": credential helper " + program + " is not installed");
+  if (result.status != 0) return std::nullopt;
+  auto answer = nlohmann::json::parse(result.output, nullptr, false);
+  if (!answer.is_object() || !answer.contains("Username") || !answer.contains("Secret"))
+    throw UserError(program + " answered something other than {Username, Secret}");
+  return Credentials{answer.value("Username", ""), answer.value("Secret", "")};
+}
+
+}  // namespace
+
 std::optional<Credentials> find_credentials_in(const std::string& file,
                                                const std::string& registry) {
   nlohmann::json doc = read_json_file(file);
+  // As docker: a helper for this registry, else the store for all of them, else "auths".
+  std::string wanted = normalize_key(registry);
+  if (auto helpers = doc.find("credHelpers"); helpers != doc.end() && helpers->is_object())
+    for (const auto& [key, helper] : helpers->items())
+      if (normalize_key(key) == wanted && helper.is_string())
+        return from_helper(file, helper.get<std::string>(), registry);
+  if (auto store = doc.find("credsStore");
+      store != doc.end() && store->is_string() && !store->get<std::string>().empty())
+    if (auto found = from_helper(file, store->get<std::string>(), registry)) return found;
   auto auths = doc.find("auths");
   if (auths == doc.end() || !auths->is_object()) return std::nullopt;
-  std::string wanted = normalize_key(registry);
   for (const auto& [key, entry] : auths->items()) {
     if (normalize_key(key) != wanted || !entry.is_object()) continue;
     if (entry.contains("auth") && entry["auth"].is_string()) {

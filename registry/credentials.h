@@ -1,6 +1,8 @@
 // Registry credentials: $XDG_CONFIG_HOME/layerfs/auth.json (mode 0600) in the shape of docker's
 // config.json, {"auths": {"<registry>": {"auth": base64("user:password")}}}; docker's own
-// ~/.docker/config.json (or $DOCKER_CONFIG/config.json) is read when ours has no entry.
+// ~/.docker/config.json (or $DOCKER_CONFIG/config.json) is read when ours has no entry. In either,
+// "credHelpers" (per registry) and "credsStore" (all) name docker-credential-* programs, which
+// are asked first, as docker does.
 #pragma once
 
 #include <optional>

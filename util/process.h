@@ -11,4 +11,13 @@ namespace layerfs {
 // Throws SysError when no process could be created.
 int run_and_wait(const std::vector<std::string>& argv);
 
+struct ProgramOutput {
+  int status = 0;      // as run_and_wait
+  std::string output;  // what it wrote to stdout (stderr stays ours)
+};
+
+// Runs argv with `input` on its stdin and collects its stdout (credential helpers and the like:
+// small inputs and outputs). Throws SysError when no process could be created.
+ProgramOutput run_with_input(const std::vector<std::string>& argv, const std::string& input);
+
 }  // namespace layerfs

@@ -110,4 +110,18 @@ trust_registry "$R"
 expect_eq "logout" "$(lf logout "$R")" "Removing login credentials for $R"
 expect_fail "after logout the registry refuses" "unauthorized" lf pull "$R/test/busybox:v1"
 expect_eq "logout twice" "$(lf logout "$R")" "Not logged in to $R"
+
+# docker's credential helpers: credHelpers in ~/.docker/config.json names docker-credential-test.
+mkdir -p "$TEST_TMP/helpers" "$HOME/.docker"
+cat >"$TEST_TMP/helpers/docker-credential-test" <<HELPER
+#!/bin/sh
+read server
+echo "\$1 \$server" >> "$TEST_TMP/helper.log"
+echo '{"ServerURL":"'\$server'","Username":"$REG_USER","Secret":"$REG_PASSWORD"}'
+HELPER
+chmod +x "$TEST_TMP/helpers/docker-credential-test"
+echo "{\"credHelpers\": {\"$R\": \"test\"}}" >"$HOME/.docker/config.json"
+check "a pull with credentials from docker-credential-test" env PATH="$TEST_TMP/helpers:$PATH" "$LAYERFS" pull -q "$R/test/busybox:v1"
+expect_eq "the helper was asked for this registry" "$(head -1 "$TEST_TMP/helper.log")" "get $R"
+rm "$HOME/.docker/config.json"
 finish

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "util/error.h"
 #include "util/fs.h"
 
 namespace layerfs::registry {
@@ -64,6 +65,48 @@ TEST_F(CredentialsTest, KeepsOtherKeysAndReadsDockerConfigAsFallback) {
   EXPECT_EQ(auth_file_path(), dir_ + "/xdg/layerfs/auth.json");
   unsetenv("DOCKER_CONFIG");
   unsetenv("XDG_CONFIG_HOME");
+}
+
+// A docker-credential-NAME on PATH that answers for one server and logs what it was asked.
+void write_helper(const std::string& dir, const std::string& name, const std::string& server) {
+  std::string path = dir + "/bin/docker-credential-" + name;
+  make_dirs(dir + "/bin");
+  write_file_atomic(path,
+                    "#!/bin/sh\n"
+                    "read server\n"
+                    "echo \"$1 $server\" >> " +
+                        dir +
+                        "/asked\n"
+                        "[ \"$server\" = \"" +
+                        server +
+                        "\" ] || { echo 'credentials not found in native keychain'; exit 1; }\n"
+                        "echo '{\"ServerURL\":\"'$server'\",\"Username\":\"" +
+                        name + "-user\",\"Secret\":\"s3cret\"}'\n");
+  ::chmod(path.c_str(), 0755);
+}
+
+TEST_F(CredentialsTest, CredentialHelpersComeFirstAsInDocker) {
+  write_helper(dir_, "pass", "reg.example:5000");
+  write_helper(dir_, "store", "other.example");
+  std::string path = std::getenv("PATH");
+  setenv("PATH", (dir_ + "/bin:" + path).c_str(), 1);
+  make_dirs(dir_ + "/sub");
+  write_file_atomic(file_, R"({"credHelpers":{"reg.example:5000":"pass"},"credsStore":"store",)"
+                           R"("auths":{"third.example":{"auth":"Ym9iOnNlY3JldA=="}}})");
+  auto helper = find_credentials_in(file_, "reg.example:5000");
+  ASSERT_TRUE(helper);
+  EXPECT_EQ(helper->username, "pass-user");
+  EXPECT_EQ(helper->password, "s3cret");
+  auto store = find_credentials_in(file_, "other.example");
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->username, "store-user");
+  // The store knows nothing of third.example: the auths entry answers.
+  EXPECT_EQ(find_credentials_in(file_, "third.example")->username, "bob");
+  EXPECT_EQ(read_file(dir_ + "/asked"),
+            "get reg.example:5000\nget other.example\nget third.example\n");
+  write_file_atomic(file_, R"({"credsStore":"missing"})");
+  EXPECT_THROW(find_credentials_in(file_, "reg.example:5000"), UserError);
+  setenv("PATH", path.c_str(), 1);
 }
 
 }  // namespace

@@ -18,5 +18,12 @@ TEST(RunAndWait, AProgramThatCannotBeFoundIs127) {
   EXPECT_EQ(run_and_wait({"layerfs-no-such-program-anywhere"}), 127);
 }
 
+TEST(RunWithInput, FeedsStdinAndCollectsStdout) {
+  auto result = run_with_input({"sh", "-c", "tr a-z A-Z; exit 4"}, "hello\n");
+  EXPECT_EQ(result.output, "HELLO\n");
+  EXPECT_EQ(result.status, 4);
+  EXPECT_EQ(run_with_input({"layerfs-no-such-program-anywhere"}, "").status, 127);
+}
+
 }  // namespace
 }  // namespace layerfs
