@@ -2,6 +2,7 @@
 # Benchmarks, run by hand (not tests): scripts/bench.sh BENCHMARK
 #   union   kernel overlayfs, fuse-overlayfs and layerfs side by side on one three-layer stack
 #   store   load/save/import of a multi-layer image vs tar -x + sha256sum, skopeo and umoci
+#   run     run --rm latency and commit of 5,000 new files vs buildah
 # Each benchmark is one bench_<name> function; add new ones beside it and to the dispatcher.
 # Common knobs: LAYERFS (binary, default build/layerfs), BENCH_DIR (scratch, default
 # /tmp/layerfs-bench; removed afterwards unless BENCH_KEEP=1).
@@ -20,6 +21,8 @@ usage: $0 BENCHMARK
                BENCH_UNTAR=5000 BENCH_FIO_MB=32
   store   layerfs load/save/import vs the tar -x + sha256sum limit, skopeo copy, umoci unpack
           env: BENCH_STORE_MB=500 BENCH_STORE_LAYERS=5
+  run     run --rm latency and commit of many files vs buildah (vfs, chroot), as the caller
+          env: BENCH_RUNS=20 BENCH_COMMIT_FILES=5000
 EOF
   exit 2
 }
@@ -392,6 +395,51 @@ bench_store() {
   printf '%-44s %8s %8s\n' "layerfs import (same rootfs tar)" "$import" "$(ratio "$import" "$limit_import")"
 }
 
+# --- run ---------------------------------------------------------------------------------------
+
+# `layerfs run --rm IMAGE true` latency and `commit` of a container with 5,000 new files, beside
+# buildah (vfs storage, chroot isolation) doing the same, as the calling user.
+bench_run() {
+  local runs=${BENCH_RUNS:-20} files=${BENCH_COMMIT_FILES:-5000}
+  local dir=$BENCH_DIR/run
+  rm -rf "$dir"; mkdir -p "$dir"
+  # shellcheck disable=SC2064  # expanded now: $dir is gone when the trap runs
+  # buildah's files belong to the user's subordinate ids: removed from inside its namespace.
+  trap "buildah --root '$dir/buildah' --runroot '$dir/buildah-run' --storage-driver vfs rm --all >/dev/null 2>&1; buildah unshare rm -rf '$dir/buildah' '$dir/buildah-run' 2>/dev/null; rm -rf '$BENCH_DIR'" EXIT
+  "$script_dir/make-base-rootfs.sh" "$dir/rootfs.tar"
+  local fill="mkdir /d; i=0; while [ \$i -lt $files ]; do echo \$i > /d/f\$i; i=\$((i + 1)); done"
+  export LAYERFS_ROOT=$dir/store
+  "$LAYERFS" import "$dir/rootfs.tar" bench/busybox -c 'CMD ["sh"]' >/dev/null
+  "$LAYERFS" run --rm bench/busybox true  # warm-up
+  local t0; t0=$(now)
+  for _ in $(seq "$runs"); do "$LAYERFS" run --rm bench/busybox true; done
+  local layerfs_run; layerfs_run=$(awk -v t="$(seconds_since "$t0")" -v n="$runs" 'BEGIN { printf "%.1f", t * 1000 / n }')
+  "$LAYERFS" run --name bench-commit bench/busybox sh -c "$fill"
+  t0=$(now); "$LAYERFS" commit bench-commit bench/committed >/dev/null
+  local layerfs_commit; layerfs_commit=$(seconds_since "$t0")
+
+  local buildah=(buildah --root "$dir/buildah" --runroot "$dir/buildah-run" --storage-driver vfs)
+  local ctr buildah_run="n/a" buildah_commit="n/a"
+  if ctr=$("${buildah[@]}" from scratch 2>/dev/null) &&
+    "${buildah[@]}" add "$ctr" "$dir/rootfs.tar" / >/dev/null 2>&1 &&
+    "${buildah[@]}" run --isolation chroot "$ctr" true >/dev/null 2>&1; then
+    t0=$(now)
+    for _ in $(seq "$runs"); do "${buildah[@]}" run --isolation chroot "$ctr" true; done
+    buildah_run=$(awk -v t="$(seconds_since "$t0")" -v n="$runs" 'BEGIN { printf "%.1f", t * 1000 / n }')
+    "${buildah[@]}" run --isolation chroot "$ctr" sh -c "$fill"
+    t0=$(now); "${buildah[@]}" commit --quiet "$ctr" bench-committed >/dev/null
+    buildah_commit=$(seconds_since "$t0")
+  else
+    echo "buildah could not run here: its columns are n/a" >&2
+  fi
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2fx", a / b; else print "n/a" }'; }
+  printf '\n%-52s %10s %10s %8s\n' "run: as $(id -un)" layerfs buildah ratio
+  printf '%-52s %10s %10s %8s\n' "run --rm IMAGE true, ms (mean of $runs)" "$layerfs_run" "$buildah_run" \
+    "$(ratio "$layerfs_run" "$buildah_run")"
+  printf '%-52s %10s %10s %8s\n' "commit of $files new files, s" "$layerfs_commit" "$buildah_commit" \
+    "$(ratio "$layerfs_commit" "$buildah_commit")"
+}
+
 # --- dispatcher --------------------------------------------------------------------------------
 
 [ $# -ge 1 ] || usage
@@ -400,5 +448,6 @@ shift
 case $benchmark in
   union) bench_union "$@" ;;
   store) bench_store "$@" ;;
+  run) bench_run "$@" ;;
   *) usage ;;
 esac
