@@ -248,6 +248,7 @@ void setup_commit(CLI::App& cmd, GlobalOptions& global) {
   cmd.add_option("-m,--message", o->commit.message, "Commit message");
   cmd.add_option("-c,--change", o->commit.changes, "Apply Dockerfile instruction to the image")
       ->allow_extra_args(false);
+  cmd.add_flag("-p,--pause", o->commit.pause, "Pause the container during commit (default true)");
   cmd.add_option("CONTAINER", o->container, "Container")->required();
   cmd.add_option("REPOSITORY", o->repository, "Name[:tag] for the new image");
   cmd.callback([o, &global] {

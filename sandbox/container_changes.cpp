@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "fuse/serve.h"
 #include "layers/archive/layer_writer.h"
@@ -11,6 +12,7 @@
 #include "layers/image.h"
 #include "layers/new_image.h"
 #include "layers/snapshot.h"
+#include "sandbox/container_freeze.h"
 #include "sandbox/user_namespace.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -96,7 +98,11 @@ std::string commit_container(const Store& store, const Container& container,
   image_config["WorkingDir"] = c.value("WorkingDir", "");
   for (const auto& change : options.changes) apply_config_change(config, change);
 
-  LayerInfo layer = snapshot_directory(store, container.upper_dir(), {std::nullopt, true});
+  LayerInfo layer = [&] {
+    std::optional<FrozenContainer> frozen;
+    if (options.pause) frozen.emplace(container);
+    return snapshot_directory(store, container.upper_dir(), {std::nullopt, true});
+  }();
   std::string created = now_rfc3339();
   config["created"] = created;
   config["container"] = container.id;

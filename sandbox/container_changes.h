@@ -24,6 +24,7 @@ struct CommitOptions {
   std::string author, message;
   std::vector<std::string> changes;  // -c Dockerfile instructions
   std::string tag;                   // canonical name, or empty
+  bool pause = true;                 // stop the container's processes while its upper is read
 };
 
 // Snapshots the container's upper directory into a layer (copied: the container keeps it) and

@@ -30,6 +30,19 @@ scenario() {
   l commit -a "Seed <seed@example.com>" -m "running commit" web seeded:v1 >/dev/null || fail "$t commit running"
   expect_eq "$t committed image from a running container" "$(l run --rm seeded:v1 cat /srv-file)" "hello"
   expect_eq "$t container still running after commit" "$(l ps -q | wc -l)" "1"
+  # commit pauses the container (SIGSTOP) and continues what it stopped, not what was stopped.
+  l exec web sh -c '(i=0; while true; do i=$((i + 1)); echo $i > /tick.new; mv /tick.new /tick; sleep 0.05; done) >/dev/null 2>&1 &'
+  local stopped_pid
+  stopped_pid=$(l exec web sh -c 'sleep 100 >/dev/null 2>&1 & echo $!')
+  # Stopped once its group is orphaned: stopping it earlier would earn it SIGHUP and SIGCONT.
+  l exec web kill -STOP "$stopped_pid"
+  sleep 0.3
+  l commit web seeded:v2 >/dev/null || fail "$t commit with a stopped process"
+  local before after
+  before=$(l exec web cat /tick); sleep 0.3; after=$(l exec web cat /tick)
+  check "$t processes run on after the commit" test "$before" -lt "$after"
+  expect_match "$t a process stopped inside stays stopped" "$(l exec web cat /proc/$stopped_pid/stat)" '\) T '
+  l commit --pause=false web seeded:v3 >/dev/null || fail "$t commit --pause=false"
   expect_fail "$t rm refuses a running container" 'container is running' l rm web
   # stop: the trap sees SIGTERM, the command exits 0
   expect_eq "$t stop prints the name" "$(l stop -t 5 web)" "web"
