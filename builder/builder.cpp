@@ -11,6 +11,7 @@
 #include "builder/build_state.h"
 #include "builder/copy_step.h"
 #include "builder/dockerfile.h"
+#include "builder/layer_squash.h"
 #include "builder/metadata_steps.h"
 #include "builder/run_heredoc.h"
 #include "builder/run_mounts.h"
@@ -102,6 +103,7 @@ class Builder {
       run_step(final_state, label, "--label");
     }
     if (final_state.image_id.empty()) commit(final_state, "", true, {}, "");
+    if (options_.squash) squash(final_state);
     for (const auto& tag : options_.tags)
       index_.tags[tag] = index_.images.at(final_state.image_id).manifest_digest;
     if (!options_.tags.empty()) index_.save(store_);
@@ -251,6 +253,9 @@ class Builder {
     }
     if (!state.config.contains("config") || state.config["config"].is_null())
       state.config["config"] = nlohmann::json::object();
+    state.base_layers = state.layers.size();
+    state.base_history = state.config["history"].is_array() ? state.config["history"].size() : 0;
+    state.base_image_id = state.image_id;
 
     // ONBUILD triggers of the base run first, then are dropped from the new image.
     std::vector<Instruction> triggers;
@@ -436,11 +441,7 @@ class Builder {
       if (what.rfind(dockerfile_.file_name + ":", 0) == 0) throw;
       fail(instruction, what);
     }
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    char done[64];
-    std::snprintf(done, sizeof done, " DONE %.1fs", seconds);
-    report("#" + std::to_string(step_number_) + done);
+    report_done(started);
   }
 
   // RUN: the command runs in the sandbox on a union of the stage's layers and a fresh upper
@@ -524,10 +525,61 @@ class Builder {
   }
 
   // Registers the state's config (plus the new layer) as an image whose parent is the previous.
+  std::string created_time() const {
+    return options_.source_date_epoch ? rfc3339_of(*options_.source_date_epoch) : now_rfc3339();
+  }
+
+  // --squash: the layers the stage's steps added become one layer over its base image. The
+  // result is cached under the unsquashed image, whose steps stay cached as usual.
+  void squash(StageState& state) {
+    if (state.layers.size() <= state.base_layers) return;  // nothing added: nothing to merge
+    std::vector<std::string> added;
+    for (size_t i = state.base_layers; i < state.layers.size(); ++i)
+      added.push_back(store_.layer_diff_path(state.layers[i].diff_id));
+    std::string title = "[stage " + std::to_string(state.index) + "] squash " +
+                        std::to_string(added.size()) + " layers";
+    report("#" + std::to_string(++step_number_) + " " + title);
+    std::string key = cache_key({state.image_id, "squash", "", ""});
+    if (!options_.no_cache)
+      if (auto hit = cache_lookup(store_, index_, key)) {
+        load_state(state, *hit);
+        report("#" + std::to_string(step_number_) + " CACHED");
+        return;
+      }
+    auto started = std::chrono::steady_clock::now();
+    StageState base;
+    base.layers.assign(state.layers.begin(),
+                       state.layers.begin() + static_cast<std::ptrdiff_t>(state.base_layers));
+    StagingDir staging(store_.tmp_dir(), "squash-");
+    std::string merged = staging.path() + "/merged";
+    make_dirs(merged, 0755);
+    squash_layers(added, ImageView(layer_dirs(base)), merged);
+    SnapshotOptions snapshot_options;
+    snapshot_options.source_date_epoch = options_.source_date_epoch;
+    LayerInfo layer = snapshot_directory(store_, merged, snapshot_options);
+
+    state.layers = base.layers;
+    auto& diff_ids = state.config["rootfs"]["diff_ids"];
+    diff_ids.erase(diff_ids.begin() + static_cast<std::ptrdiff_t>(state.base_layers),
+                   diff_ids.end());
+    std::string from = state.base_image_id.empty() ? "scratch" : state.base_image_id;
+    mark_history_squashed(state.config, state.base_history, created_time(),
+                          "merge " + from + " to " + state.image_id);
+    commit(state, "", false, layer, key);
+    report_done(started);
+  }
+
+  void report_done(std::chrono::steady_clock::time_point started) const {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    char done[64];
+    std::snprintf(done, sizeof done, " DONE %.1fs", seconds);
+    report("#" + std::to_string(step_number_) + done);
+  }
+
   void commit(StageState& state, const std::string& created_by, bool empty_layer,
               const LayerInfo& layer, const std::string& key) {
-    std::string created =
-        options_.source_date_epoch ? rfc3339_of(*options_.source_date_epoch) : now_rfc3339();
+    std::string created = created_time();
     state.config["created"] = created;
     if (!empty_layer) {
       state.layers.push_back(layer);

@@ -19,7 +19,7 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
   struct Opts {
     std::string context, file, target, iidfile, progress = "auto", network = "host";
     std::vector<std::string> tags, build_args, labels;
-    bool no_cache = false, quiet = false;
+    bool no_cache = false, quiet = false, squash = false;
   };
   auto o = std::make_shared<Opts>();
   cmd.add_option("CONTEXT", o->context, "Build context directory")->required();
@@ -28,6 +28,8 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
   cmd.add_option("--build-arg", o->build_args, "Set a build-time variable (KEY[=VALUE])");
   cmd.add_option("--target", o->target, "Build up to this stage");
   cmd.add_flag("--no-cache", o->no_cache, "Do not use the build cache");
+  cmd.add_flag("--squash", o->squash,
+               "Merge the layers the final stage's steps add into one layer over its base image");
   cmd.add_option("--label", o->labels, "Set metadata on the image (KEY=VALUE)");
   cmd.add_option("--iidfile", o->iidfile, "Write the image ID to the file");
   cmd.add_option("--network", o->network, "Network of RUN steps: host (default) or none")
@@ -68,6 +70,7 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
       }
       options.target = o->target;
       options.no_cache = o->no_cache;
+      options.squash = o->squash;
       if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
         try {
           options.source_date_epoch = std::stoll(epoch);
