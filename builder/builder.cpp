@@ -15,6 +15,7 @@
 #include "builder/metadata_steps.h"
 #include "builder/run_heredoc.h"
 #include "builder/run_mounts.h"
+#include "builder/url_source.h"
 #include "fuse/metacopy.h"
 #include "layers/image.h"
 #include "layers/new_image.h"
@@ -324,6 +325,7 @@ class Builder {
     std::string heredoc_script, network;
     std::vector<RunMount> mounts;
     std::unique_ptr<SourceTree> from;
+    std::unique_ptr<StagingDir> downloads;  // ADD's URL sources, until the step is done
     CopyRequest copy;
     try {
       if (c == "env" || c == "label") {
@@ -344,9 +346,26 @@ class Builder {
         if (!from_ref.empty()) from = from_tree(state, instruction, from_ref, identity);
         copy.source = from ? from.get() : context_.get();
         copy.words = step.words;
+        std::string checksum = lexer.process_word(flag_value(instruction, "checksum"), vars);
+        if (!checksum.empty()) digest_hex(checksum);  // refuses anything but sha256:<hex>
         std::vector<std::string> patterns;
-        for (size_t i = 0; i + 1 < step.words.size(); ++i)
-          if (step.words[i].rfind("<<", 0) != 0) patterns.push_back(step.words[i]);
+        for (size_t i = 0; i + 1 < step.words.size(); ++i) {
+          const auto& source = step.words[i];
+          if (is_url_source(source)) {
+            if (!copy.is_add) throw UserError("source can't be a URL for COPY");
+            // Downloaded before the cache lookup: the content, not the URL, decides a hit.
+            if (!downloads) downloads = std::make_unique<StagingDir>(store_.tmp_dir(), "add-");
+            std::string dir = downloads->path() + "/" + std::to_string(i);
+            make_dirs(dir, 0700);
+            DownloadedFile file = download_url_source(source, dir, checksum);
+            copy.downloads[source] = file.path;
+            identity += "\nurl " + source + " " + file.digest;
+          } else if (!checksum.empty()) {
+            throw UserError("checksum can't be specified for non-HTTP(S) sources");
+          } else if (source.rfind("<<", 0) != 0) {
+            patterns.push_back(source);
+          }
+        }
         for (const auto& h : instruction.heredocs) identity += "\nheredoc " + h.content;
         step.sources_digest = identity + " " + digest_sources(*copy.source, patterns);
       } else if (c == "expose" || c == "volume" || c == "workdir" || c == "user" ||
