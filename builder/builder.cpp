@@ -13,6 +13,7 @@
 #include "builder/dockerfile.h"
 #include "builder/layer_squash.h"
 #include "builder/metadata_steps.h"
+#include "builder/output_relay.h"
 #include "builder/run_heredoc.h"
 #include "builder/run_mounts.h"
 #include "builder/url_source.h"
@@ -81,7 +82,8 @@ class Builder {
     std::string text =
         options_.dockerfile_path == "-" ? options_.dockerfile_text : read_file(dockerfile_path());
     dockerfile_ = parse_dockerfile(text, display_name());
-    for (const auto& warning : dockerfile_.warnings) report("WARNING: " + warning);
+    for (const auto& warning : dockerfile_.warnings)
+      if (options_.progress) options_.progress->message("WARNING: " + warning);
     split_stages();
     size_t target = target_stage();
     auto needed = needed_stages(target);
@@ -124,8 +126,15 @@ class Builder {
     throw UserError(dockerfile_.file_name + ":" + std::to_string(instruction.start_line) + ": " +
                     message);
   }
-  void report(const std::string& line) const {
-    if (options_.progress) options_.progress(line);
+  // Progress events of the current step (step_number_); no progress object: silent.
+  void report_instant(const std::string& title) const {
+    if (options_.progress) options_.progress->step_instant(step_number_, title);
+  }
+  void report_started(const std::string& title) const {
+    if (options_.progress) options_.progress->step_started(step_number_, title);
+  }
+  void report_cached() const {
+    if (options_.progress) options_.progress->step_cached(step_number_);
   }
 
   void split_stages() {
@@ -228,8 +237,8 @@ class Builder {
     state.index = i;
     state.name = stages_[i].name;
     std::string base = base_name(i);
-    report("#" + std::to_string(++step_number_) + " [stage " + std::to_string(i) + "] FROM " +
-           base);
+    ++step_number_;
+    report_instant("[stage " + std::to_string(i) + "] FROM " + base);
     if (int s = stage_named(base, i); s >= 0) {
       const StageState& parent = states_[static_cast<size_t>(s)];
       state.config = parent.config;
@@ -310,12 +319,12 @@ class Builder {
 
   void run_step(StageState& state, const Instruction& instruction, const std::string& origin) {
     const auto& c = instruction.command;
-    std::string label = "#" + std::to_string(++step_number_) + " [stage " +
-                        std::to_string(state.index) + "] " + (origin.empty() ? "" : origin + " ") +
-                        instruction.original;
+    ++step_number_;
+    std::string title = "[stage " + std::to_string(state.index) + "] " +
+                        (origin.empty() ? "" : origin + " ") + instruction.original;
     if (c == "arg") {
       declare_args(instruction, state.args, meta_args_);
-      report(label);
+      report_instant(title);
       return;
     }
     if (c == "from") fail(instruction, "FROM is not allowed here");
@@ -424,7 +433,7 @@ class Builder {
       step.text += instruction.json ? " " + nlohmann::json(instruction.args).dump()
                                     : (instruction.args.empty() ? "" : " " + instruction.args[0]);
     }
-    report(label);
+    report_started(title);
     ++result_.steps;
 
     std::string key = cache_key({state.image_id, step.text, step.sources_digest, ""});
@@ -433,7 +442,7 @@ class Builder {
         load_state(state, *hit);
         if (c == "cmd") state.cmd_set = true;
         ++result_.cached_steps;
-        report("#" + std::to_string(step_number_) + " CACHED");
+        report_cached();
         return;
       }
     auto started = std::chrono::steady_clock::now();
@@ -492,7 +501,16 @@ class Builder {
     for (const auto& [name, value] : state.args) spec.env.push_back(name + "=" + value);
     spec.workdir = state.workdir();
     spec.user = runtime.value("User", "");
+    std::unique_ptr<OutputRelay> output;
+    if (options_.progress && options_.progress->captures_output()) {
+      output = std::make_unique<OutputRelay>(
+          [progress = options_.progress, number = step_number_](std::string_view bytes) {
+            progress->step_output(number, bytes);
+          });
+      spec.stdout_fd = spec.stderr_fd = output->write_fd();
+    }
     int status = sandbox::run_in_sandbox(spec);
+    if (output) output->finish();
     if (status != 0) {
       std::string command;
       for (const auto& word : argv) command += (command.empty() ? "" : " ") + word;
@@ -557,12 +575,13 @@ class Builder {
       added.push_back(store_.layer_diff_path(state.layers[i].diff_id));
     std::string title = "[stage " + std::to_string(state.index) + "] squash " +
                         std::to_string(added.size()) + " layers";
-    report("#" + std::to_string(++step_number_) + " " + title);
+    ++step_number_;
+    report_started(title);
     std::string key = cache_key({state.image_id, "squash", "", ""});
     if (!options_.no_cache)
       if (auto hit = cache_lookup(store_, index_, key)) {
         load_state(state, *hit);
-        report("#" + std::to_string(step_number_) + " CACHED");
+        report_cached();
         return;
       }
     auto started = std::chrono::steady_clock::now();
@@ -591,9 +610,7 @@ class Builder {
   void report_done(std::chrono::steady_clock::time_point started) const {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    char done[64];
-    std::snprintf(done, sizeof done, " DONE %.1fs", seconds);
-    report("#" + std::to_string(step_number_) + done);
+    if (options_.progress) options_.progress->step_done(step_number_, seconds);
   }
 
   void commit(StageState& state, const std::string& created_by, bool empty_layer,
