@@ -2,11 +2,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "builder/build_progress.h"
 
 namespace layerfs::builder {
 
@@ -22,8 +23,8 @@ struct BuildOptions {
   std::map<std::string, std::string> labels;  // --label
   std::string network = "host";
   std::optional<int64_t> source_date_epoch;
-  // Progress lines ("#3 [2/5] COPY . /app", "#3 CACHED"); empty = silent.
-  std::function<void(const std::string&)> progress;
+  // Where progress goes (build_progress.h); null = silent.
+  BuildProgress* progress = nullptr;
 };
 
 struct BuildResult {

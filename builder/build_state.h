@@ -21,6 +21,10 @@ struct StageState {
   Variables args;        // ARGs declared in this stage, with their values
   bool cmd_set = false;  // CMD given in this stage (ENTRYPOINT keeps it)
   bool built = false;
+  // What the stage started from (its FROM, before ONBUILD triggers): what --squash keeps.
+  size_t base_layers = 0;
+  size_t base_history = 0;
+  std::string base_image_id;
 
   nlohmann::json& runtime() { return config["config"]; }
   // Variables for substitution: args, overridden by ENV.

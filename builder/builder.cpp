@@ -11,9 +11,12 @@
 #include "builder/build_state.h"
 #include "builder/copy_step.h"
 #include "builder/dockerfile.h"
+#include "builder/layer_squash.h"
 #include "builder/metadata_steps.h"
+#include "builder/output_relay.h"
 #include "builder/run_heredoc.h"
 #include "builder/run_mounts.h"
+#include "builder/url_source.h"
 #include "fuse/metacopy.h"
 #include "layers/image.h"
 #include "layers/new_image.h"
@@ -79,7 +82,8 @@ class Builder {
     std::string text =
         options_.dockerfile_path == "-" ? options_.dockerfile_text : read_file(dockerfile_path());
     dockerfile_ = parse_dockerfile(text, display_name());
-    for (const auto& warning : dockerfile_.warnings) report("WARNING: " + warning);
+    for (const auto& warning : dockerfile_.warnings)
+      if (options_.progress) options_.progress->message("WARNING: " + warning);
     split_stages();
     size_t target = target_stage();
     auto needed = needed_stages(target);
@@ -102,6 +106,7 @@ class Builder {
       run_step(final_state, label, "--label");
     }
     if (final_state.image_id.empty()) commit(final_state, "", true, {}, "");
+    if (options_.squash) squash(final_state);
     for (const auto& tag : options_.tags)
       index_.tags[tag] = index_.images.at(final_state.image_id).manifest_digest;
     if (!options_.tags.empty()) index_.save(store_);
@@ -121,8 +126,15 @@ class Builder {
     throw UserError(dockerfile_.file_name + ":" + std::to_string(instruction.start_line) + ": " +
                     message);
   }
-  void report(const std::string& line) const {
-    if (options_.progress) options_.progress(line);
+  // Progress events of the current step (step_number_); no progress object: silent.
+  void report_instant(const std::string& title) const {
+    if (options_.progress) options_.progress->step_instant(step_number_, title);
+  }
+  void report_started(const std::string& title) const {
+    if (options_.progress) options_.progress->step_started(step_number_, title);
+  }
+  void report_cached() const {
+    if (options_.progress) options_.progress->step_cached(step_number_);
   }
 
   void split_stages() {
@@ -225,8 +237,8 @@ class Builder {
     state.index = i;
     state.name = stages_[i].name;
     std::string base = base_name(i);
-    report("#" + std::to_string(++step_number_) + " [stage " + std::to_string(i) + "] FROM " +
-           base);
+    ++step_number_;
+    report_instant("[stage " + std::to_string(i) + "] FROM " + base);
     if (int s = stage_named(base, i); s >= 0) {
       const StageState& parent = states_[static_cast<size_t>(s)];
       state.config = parent.config;
@@ -251,6 +263,9 @@ class Builder {
     }
     if (!state.config.contains("config") || state.config["config"].is_null())
       state.config["config"] = nlohmann::json::object();
+    state.base_layers = state.layers.size();
+    state.base_history = state.config["history"].is_array() ? state.config["history"].size() : 0;
+    state.base_image_id = state.image_id;
 
     // ONBUILD triggers of the base run first, then are dropped from the new image.
     std::vector<Instruction> triggers;
@@ -304,12 +319,12 @@ class Builder {
 
   void run_step(StageState& state, const Instruction& instruction, const std::string& origin) {
     const auto& c = instruction.command;
-    std::string label = "#" + std::to_string(++step_number_) + " [stage " +
-                        std::to_string(state.index) + "] " + (origin.empty() ? "" : origin + " ") +
-                        instruction.original;
+    ++step_number_;
+    std::string title = "[stage " + std::to_string(state.index) + "] " +
+                        (origin.empty() ? "" : origin + " ") + instruction.original;
     if (c == "arg") {
       declare_args(instruction, state.args, meta_args_);
-      report(label);
+      report_instant(title);
       return;
     }
     if (c == "from") fail(instruction, "FROM is not allowed here");
@@ -319,6 +334,7 @@ class Builder {
     std::string heredoc_script, network;
     std::vector<RunMount> mounts;
     std::unique_ptr<SourceTree> from;
+    std::unique_ptr<StagingDir> downloads;  // ADD's URL sources, until the step is done
     CopyRequest copy;
     try {
       if (c == "env" || c == "label") {
@@ -339,9 +355,26 @@ class Builder {
         if (!from_ref.empty()) from = from_tree(state, instruction, from_ref, identity);
         copy.source = from ? from.get() : context_.get();
         copy.words = step.words;
+        std::string checksum = lexer.process_word(flag_value(instruction, "checksum"), vars);
+        if (!checksum.empty()) digest_hex(checksum);  // refuses anything but sha256:<hex>
         std::vector<std::string> patterns;
-        for (size_t i = 0; i + 1 < step.words.size(); ++i)
-          if (step.words[i].rfind("<<", 0) != 0) patterns.push_back(step.words[i]);
+        for (size_t i = 0; i + 1 < step.words.size(); ++i) {
+          const auto& source = step.words[i];
+          if (is_url_source(source)) {
+            if (!copy.is_add) throw UserError("source can't be a URL for COPY");
+            // Downloaded before the cache lookup: the content, not the URL, decides a hit.
+            if (!downloads) downloads = std::make_unique<StagingDir>(store_.tmp_dir(), "add-");
+            std::string dir = downloads->path() + "/" + std::to_string(i);
+            make_dirs(dir, 0700);
+            DownloadedFile file = download_url_source(source, dir, checksum);
+            copy.downloads[source] = file.path;
+            identity += "\nurl " + source + " " + file.digest;
+          } else if (!checksum.empty()) {
+            throw UserError("checksum can't be specified for non-HTTP(S) sources");
+          } else if (source.rfind("<<", 0) != 0) {
+            patterns.push_back(source);
+          }
+        }
         for (const auto& h : instruction.heredocs) identity += "\nheredoc " + h.content;
         step.sources_digest = identity + " " + digest_sources(*copy.source, patterns);
       } else if (c == "expose" || c == "volume" || c == "workdir" || c == "user" ||
@@ -400,7 +433,7 @@ class Builder {
       step.text += instruction.json ? " " + nlohmann::json(instruction.args).dump()
                                     : (instruction.args.empty() ? "" : " " + instruction.args[0]);
     }
-    report(label);
+    report_started(title);
     ++result_.steps;
 
     std::string key = cache_key({state.image_id, step.text, step.sources_digest, ""});
@@ -409,7 +442,7 @@ class Builder {
         load_state(state, *hit);
         if (c == "cmd") state.cmd_set = true;
         ++result_.cached_steps;
-        report("#" + std::to_string(step_number_) + " CACHED");
+        report_cached();
         return;
       }
     auto started = std::chrono::steady_clock::now();
@@ -436,11 +469,7 @@ class Builder {
       if (what.rfind(dockerfile_.file_name + ":", 0) == 0) throw;
       fail(instruction, what);
     }
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    char done[64];
-    std::snprintf(done, sizeof done, " DONE %.1fs", seconds);
-    report("#" + std::to_string(step_number_) + done);
+    report_done(started);
   }
 
   // RUN: the command runs in the sandbox on a union of the stage's layers and a fresh upper
@@ -472,7 +501,16 @@ class Builder {
     for (const auto& [name, value] : state.args) spec.env.push_back(name + "=" + value);
     spec.workdir = state.workdir();
     spec.user = runtime.value("User", "");
+    std::unique_ptr<OutputRelay> output;
+    if (options_.progress && options_.progress->captures_output()) {
+      output = std::make_unique<OutputRelay>(
+          [progress = options_.progress, number = step_number_](std::string_view bytes) {
+            progress->step_output(number, bytes);
+          });
+      spec.stdout_fd = spec.stderr_fd = output->write_fd();
+    }
     int status = sandbox::run_in_sandbox(spec);
+    if (output) output->finish();
     if (status != 0) {
       std::string command;
       for (const auto& word : argv) command += (command.empty() ? "" : " ") + word;
@@ -524,10 +562,60 @@ class Builder {
   }
 
   // Registers the state's config (plus the new layer) as an image whose parent is the previous.
+  std::string created_time() const {
+    return options_.source_date_epoch ? rfc3339_of(*options_.source_date_epoch) : now_rfc3339();
+  }
+
+  // --squash: the layers the stage's steps added become one layer over its base image. The
+  // result is cached under the unsquashed image, whose steps stay cached as usual.
+  void squash(StageState& state) {
+    if (state.layers.size() <= state.base_layers) return;  // nothing added: nothing to merge
+    std::vector<std::string> added;
+    for (size_t i = state.base_layers; i < state.layers.size(); ++i)
+      added.push_back(store_.layer_diff_path(state.layers[i].diff_id));
+    std::string title = "[stage " + std::to_string(state.index) + "] squash " +
+                        std::to_string(added.size()) + " layers";
+    ++step_number_;
+    report_started(title);
+    std::string key = cache_key({state.image_id, "squash", "", ""});
+    if (!options_.no_cache)
+      if (auto hit = cache_lookup(store_, index_, key)) {
+        load_state(state, *hit);
+        report_cached();
+        return;
+      }
+    auto started = std::chrono::steady_clock::now();
+    StageState base;
+    base.layers.assign(state.layers.begin(),
+                       state.layers.begin() + static_cast<std::ptrdiff_t>(state.base_layers));
+    StagingDir staging(store_.tmp_dir(), "squash-");
+    std::string merged = staging.path() + "/merged";
+    make_dirs(merged, 0755);
+    squash_layers(added, ImageView(layer_dirs(base)), merged);
+    SnapshotOptions snapshot_options;
+    snapshot_options.source_date_epoch = options_.source_date_epoch;
+    LayerInfo layer = snapshot_directory(store_, merged, snapshot_options);
+
+    state.layers = base.layers;
+    auto& diff_ids = state.config["rootfs"]["diff_ids"];
+    diff_ids.erase(diff_ids.begin() + static_cast<std::ptrdiff_t>(state.base_layers),
+                   diff_ids.end());
+    std::string from = state.base_image_id.empty() ? "scratch" : state.base_image_id;
+    mark_history_squashed(state.config, state.base_history, created_time(),
+                          "merge " + from + " to " + state.image_id);
+    commit(state, "", false, layer, key);
+    report_done(started);
+  }
+
+  void report_done(std::chrono::steady_clock::time_point started) const {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (options_.progress) options_.progress->step_done(step_number_, seconds);
+  }
+
   void commit(StageState& state, const std::string& created_by, bool empty_layer,
               const LayerInfo& layer, const std::string& key) {
-    std::string created =
-        options_.source_date_epoch ? rfc3339_of(*options_.source_date_epoch) : now_rfc3339();
+    std::string created = created_time();
     state.config["created"] = created;
     if (!empty_layer) {
       state.layers.push_back(layer);

@@ -202,18 +202,28 @@ void run_copy(const StageState& state, const ImageView& image, const CopyRequest
   uid_t dir_uid = ownership.set_owner ? ownership.uid : 0;
   gid_t dir_gid = ownership.set_owner ? ownership.gid : 0;
 
-  // Each source argument: a heredoc, or paths (wildcards expanded) in the source tree.
-  std::vector<std::pair<std::string, const Heredoc*>> sources;
+  // Each source argument: a heredoc, a downloaded URL, or paths (wildcards expanded) in the
+  // source tree.
+  struct Source {
+    std::string path;
+    const Heredoc* heredoc = nullptr;
+    bool downloaded = false;  // path is the host file an ADD URL was downloaded to
+  };
+  std::vector<Source> sources;
   for (size_t i = 0; i + 1 < words.size(); ++i) {
+    if (auto url = request.downloads.find(words[i]); url != request.downloads.end()) {
+      sources.push_back({url->second, nullptr, true});
+      continue;
+    }
     const Heredoc* heredoc = nullptr;
     if (words[i].rfind("<<", 0) == 0)
       for (const auto& h : request.instruction->heredocs)
         if (words[i].find(h.name) != std::string::npos) heredoc = &h;
     if (heredoc) {
-      sources.emplace_back(heredoc->name, heredoc);
+      sources.push_back({heredoc->name, heredoc});
       continue;
     }
-    for (auto& path : request.source->expand(words[i])) sources.emplace_back(path, nullptr);
+    for (auto& path : request.source->expand(words[i])) sources.push_back({path});
   }
   if (sources.size() > 1 && !dest_is_dir)
     throw UserError("When using " + keyword +
@@ -222,8 +232,8 @@ void run_copy(const StageState& state, const ImageView& image, const CopyRequest
   auto existing = image.lookup(dest);
   bool into_dir = dest_is_dir || (existing && S_ISDIR(existing->st.st_mode));
 
-  for (const auto& [path, heredoc] : sources) {
-    auto entry = heredoc ? std::nullopt : request.source->lookup(path);
+  for (const auto& [path, heredoc, downloaded] : sources) {
+    auto entry = heredoc || downloaded ? std::nullopt : request.source->lookup(path);
     bool is_dir = entry && S_ISDIR(entry->st.st_mode);
     bool archive = request.is_add && entry && S_ISREG(entry->st.st_mode) &&
                    looks_like_archive(entry->host_path);
@@ -242,6 +252,10 @@ void run_copy(const StageState& state, const ImageView& image, const CopyRequest
     if (heredoc) {
       write_image_file(upper_dir + target, heredoc->content, dir_uid, dir_gid,
                        ownership.set_mode ? ownership.mode : 0644);
+    } else if (downloaded) {
+      // Never extracted, even an archive; owned by root (or --chown), mode 0600 (or --chmod).
+      copy_into(ContextTree(dirname_of(path), {}), basename_or_root(path), upper_dir + target,
+                ownership);
     } else {
       copy_into(*request.source, path, upper_dir + target, ownership);
     }

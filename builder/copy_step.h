@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "builder/build_state.h"
@@ -18,6 +19,8 @@ struct CopyRequest {
   std::vector<std::string> words;  // expanded sources then destination
   std::string chown, chmod;        // expanded flag values
   const SourceTree* source;        // context or --from tree
+  // ADD's URL sources (as written) and the files they were downloaded to.
+  std::map<std::string, std::string> downloads;
   bool is_add = false;
 };
 

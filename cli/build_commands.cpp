@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "builder/builder.h"
+#include "builder/tty_progress.h"
 #include "cli/command.h"
 #include "layers/reference.h"
 #include "util/error.h"
@@ -19,7 +20,7 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
   struct Opts {
     std::string context, file, target, iidfile, progress = "auto", network = "host";
     std::vector<std::string> tags, build_args, labels;
-    bool no_cache = false, quiet = false;
+    bool no_cache = false, quiet = false, squash = false;
   };
   auto o = std::make_shared<Opts>();
   cmd.add_option("CONTEXT", o->context, "Build context directory")->required();
@@ -28,12 +29,15 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
   cmd.add_option("--build-arg", o->build_args, "Set a build-time variable (KEY[=VALUE])");
   cmd.add_option("--target", o->target, "Build up to this stage");
   cmd.add_flag("--no-cache", o->no_cache, "Do not use the build cache");
+  cmd.add_flag("--squash", o->squash,
+               "Merge the layers the final stage's steps add into one layer over its base image");
   cmd.add_option("--label", o->labels, "Set metadata on the image (KEY=VALUE)");
   cmd.add_option("--iidfile", o->iidfile, "Write the image ID to the file");
   cmd.add_option("--network", o->network, "Network of RUN steps: host (default) or none")
       ->check(CLI::IsMember({"host", "none", "default"}));
   cmd.add_flag("-q,--quiet", o->quiet, "Print only the image ID");
-  cmd.add_option("--progress", o->progress, "Progress output: auto, plain, quiet")
+  cmd.add_option("--progress", o->progress,
+                 "Progress output: auto (tty on a terminal, else plain), plain, tty, quiet")
       ->check(CLI::IsMember({"auto", "plain", "tty", "quiet"}));
   cmd.callback([o, &global] {
     global.run = [o, &global] {
@@ -68,6 +72,7 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
       }
       options.target = o->target;
       options.no_cache = o->no_cache;
+      options.squash = o->squash;
       if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
         try {
           options.source_date_epoch = std::stoll(epoch);
@@ -75,10 +80,15 @@ void setup_build(CLI::App& cmd, GlobalOptions& global) {
           throw UserError("SOURCE_DATE_EPOCH=\"" + std::string(epoch) + "\" is not a number");
         }
       }
+      std::unique_ptr<builder::BuildProgress> progress;
+      bool tty = o->progress == "tty" || (o->progress == "auto" && ::isatty(STDERR_FILENO));
       if (!o->quiet && o->progress != "quiet")
-        options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+        progress = tty ? builder::make_tty_progress(STDERR_FILENO)
+                       : builder::make_plain_progress(std::cerr);
+      options.progress = progress.get();
       Store store(store_root(global));
       auto result = builder::build_image(store, options);
+      progress.reset();  // the live view ends before the summary lines
       if (!o->iidfile.empty()) write_file_atomic(absolute_path(o->iidfile), result.image_id);
       if (o->quiet) {
         std::cout << result.image_id << "\n";

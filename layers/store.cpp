@@ -1,6 +1,5 @@
 #include "layers/store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -17,24 +16,9 @@ namespace layerfs {
 
 namespace {
 
-std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    if (errno == ENOENT) return names;
-    throw_errno("opendir " + dir);
-  }
-  while (struct dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  ::closedir(d);
-  return names;
-}
-
 // Removes entries of tmp/ that no live process holds locked.
 void collect_staging_garbage(const std::string& tmp_dir) {
-  for (const auto& name : list_dir(tmp_dir)) {
+  for (const auto& name : directory_entries(tmp_dir)) {
     std::string path = tmp_dir + "/" + name;
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // in use
@@ -162,7 +146,7 @@ LayerInfo Store::read_layer_info(const std::string& diff_id) const {
 
 std::vector<std::string> Store::list_layers() const {
   std::vector<std::string> ids;
-  for (const auto& name : list_dir(layers_dir()))
+  for (const auto& name : directory_entries(layers_dir()))
     if (is_hex64(name) && path_exists(layers_dir() + "/" + name + "/info.json"))
       ids.push_back("sha256:" + name);
   return ids;
@@ -189,7 +173,7 @@ void Store::remove_layer(const std::string& diff_id) const {
 
 std::vector<std::string> Store::container_image_ids() const {
   std::vector<std::string> ids;
-  for (const auto& name : list_dir(containers_dir())) {
+  for (const auto& name : directory_entries(containers_dir())) {
     auto text = read_file_if_exists(containers_dir() + "/" + name + "/config.json");
     if (!text) continue;
     auto j = nlohmann::json::parse(*text, nullptr, false);

@@ -24,19 +24,6 @@ namespace {
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 
-std::vector<std::string> entries_of(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (struct dirent* entry = ::readdir(d)) {
-    std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 // Whether `path` is visible in the stack of lower directories (top first), honouring
 // whiteouts of the name itself in the layers above the one that has it.
 bool in_lowers(const std::vector<std::string>& lowers, const std::string& path) {
@@ -52,7 +39,7 @@ bool in_lowers(const std::vector<std::string>& lowers, const std::string& path) 
 
 void walk(const std::string& upper, const std::string& rel, const std::vector<std::string>& lowers,
           std::vector<Change>& out) {
-  for (const auto& name : entries_of(upper + rel)) {
+  for (const auto& name : directory_entries(upper + rel)) {
     if (name == kOpaqueMarker) continue;
     std::string path = rel + "/" + name;
     if (name.rfind(kWhiteoutPrefix, 0) == 0) {

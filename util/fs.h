@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace layerfs {
 
@@ -14,6 +15,8 @@ namespace layerfs {
 void make_dirs(const std::string& path, mode_t mode = 0755);
 bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
+// The names in a directory (no "." or ".."), sorted bytewise; empty when it does not exist.
+std::vector<std::string> directory_entries(const std::string& dir);
 std::string read_file(const std::string& path);
 // Everything `fd` yields until end of file (or an error): a pipe's whole message.
 std::string read_until_eof(int fd);
