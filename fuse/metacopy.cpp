@@ -33,37 +33,60 @@ int open_metacopy_data(FileAt at, const std::vector<int>& lower_fds, int flags) 
   return -1;
 }
 
-int complete_metacopy(FileAt at, const std::vector<int>& lower_fds) {
-  if (!is_metacopy(at)) return 0;
+namespace {
+
+// Copies the origin's data into the metacopy file `at`, keeping its times; the marker stays
+// until the caller knows the data is on disk. Returns the written file (-1 and errno on error).
+UniqueFd fill_in_data(FileAt at, const std::vector<int>& lower_fds, int& err) {
   UniqueFd in(open_metacopy_data(at, lower_fds, O_RDONLY));
-  if (!in) return errno;
-  UniqueFd out(reopen_at(at, O_WRONLY));
-  if (!out) return errno;
+  UniqueFd out(in ? reopen_at(at, O_WRONLY) : -1);
   struct stat source, before;
-  if (::fstat(in.get(), &source) != 0 || ::fstat(out.get(), &before) != 0) return errno;
-  if (int err = copy_data(in.get(), out.get(), source.st_size)) return err;
+  if (!in || !out || ::fstat(in.get(), &source) != 0 || ::fstat(out.get(), &before) != 0) {
+    err = errno;
+    return UniqueFd();
+  }
+  if ((err = copy_data(in.get(), out.get(), source.st_size)) != 0) return UniqueFd();
   // Filling in data is not a change of the file: it keeps the times it was given.
   const struct timespec times[2] = {before.st_atim, before.st_mtim};
-  if (::futimens(out.get(), times) != 0 || ::fsync(out.get()) != 0) return errno;
+  if (::futimens(out.get(), times) != 0) {
+    err = errno;
+    return UniqueFd();
+  }
+  return out;
+}
+
+}  // namespace
+
+int complete_metacopy(FileAt at, const std::vector<int>& lower_fds) {
+  if (!is_metacopy(at)) return 0;
+  int err = 0;
+  UniqueFd out = fill_in_data(at, lower_fds, err);
+  if (!out) return err;
+  if (::fsync(out.get()) != 0) return errno;
   return remove_xattr(at, kMetacopyXattr);
 }
 
 namespace {
 
-// nftw passes no user data: the lower layers of the walk in progress on this thread.
-thread_local const std::vector<int>* walk_lower_fds = nullptr;
-thread_local int walk_error = 0;
-thread_local std::string walk_failed_path;
+// nftw passes no user data: the walk in progress on this thread.
+struct MetacopyWalk {
+  const std::vector<int>* lower_fds = nullptr;
+  std::vector<std::string> filled;  // marked files whose data is now written
+  int error = 0;
+  std::string failed_path;
+};
+thread_local MetacopyWalk* walk = nullptr;
 
-int complete_visit(const char* path, const struct stat* st, int type, FTW*) {
+int fill_in_visit(const char* path, const struct stat* st, int type, FTW*) {
   if (type != FTW_F || !S_ISREG(st->st_mode)) return 0;
   UniqueFd file(::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  if (!file) return 0;
-  if (int err = complete_metacopy(file.get(), *walk_lower_fds)) {
-    walk_error = err;
-    walk_failed_path = path;
+  if (!file || !is_metacopy(file.get())) return 0;
+  UniqueFd written = fill_in_data(file.get(), *walk->lower_fds, walk->error);
+  if (!written) {
+    walk->failed_path = path;
     return 1;
   }
+  walk->filled.emplace_back(path);
   return 0;
 }
 
@@ -77,14 +100,26 @@ void complete_metacopies(const std::string& upper_dir, const std::vector<std::st
     if (!opened.back()) throw_errno("open lower directory " + dir);
     lower_fds.push_back(opened.back().get());
   }
-  walk_lower_fds = &lower_fds;
-  walk_error = 0;
-  int res = ::nftw(upper_dir.c_str(), complete_visit, 16, FTW_PHYS);
-  walk_lower_fds = nullptr;
-  if (walk_error == ENOENT)
-    throw UserError("the lower file that metacopy " + walk_failed_path + " copies is missing");
-  if (walk_error != 0) throw_errno("fill in the data of " + walk_failed_path, walk_error);
+  MetacopyWalk state;
+  state.lower_fds = &lower_fds;
+  walk = &state;
+  int res = ::nftw(upper_dir.c_str(), fill_in_visit, 16, FTW_PHYS);
+  walk = nullptr;
+  if (state.error == ENOENT)
+    throw UserError("the lower file that metacopy " + state.failed_path + " copies is missing");
+  if (state.error != 0) throw_errno("fill in the data of " + state.failed_path, state.error);
   if (res != 0) throw_errno("walk " + upper_dir);
+  if (state.filled.empty()) return;
+  // One sync for all the data written, rather than one per file; only then may the markers go
+  // (a marker left by a crash just means the data is filled in again).
+  UniqueFd upper(::open(upper_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!upper || ::syncfs(upper.get()) != 0) throw_errno("sync " + upper_dir);
+  for (const std::string& path : state.filled) {
+    UniqueFd file(::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!file) throw_errno("open " + path);
+    if (int err = remove_xattr(file.get(), kMetacopyXattr))
+      throw_errno("remove the marker of " + path, err);
+  }
 }
 
 }  // namespace layerfs::fuse

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "fuse/metacopy.h"
 #include "fuse/serve.h"
 #include "layers/archive/layer_writer.h"
 #include "layers/config_change.h"
@@ -88,6 +89,8 @@ std::string commit_container(const Store& store, const Container& container,
   LayerInfo layer = [&] {
     std::optional<FrozenContainer> frozen;
     if (options.pause) frozen.emplace(container);
+    // A layer stands alone: data still taken from below (metacopy.h) goes in it.
+    fuse::complete_metacopies(container.upper_dir(), container_lower_dirs(store, container));
     return snapshot_directory(store, container.upper_dir(), {std::nullopt, true});
   }();
   std::string created = now_rfc3339();
@@ -119,6 +122,9 @@ void export_container(const Store& store, const Container& container, int fd) {
   // Read-only: the upper directory is simply the top lower layer (it is an OCI layer).
   config.lower_dirs = {container.upper_dir()};
   for (auto& dir : container_lower_dirs(store, container)) config.lower_dirs.push_back(dir);
+  // As a lower layer the upper must hold its data itself (metacopy.h).
+  fuse::complete_metacopies(container.upper_dir(),
+                            {config.lower_dirs.begin() + 1, config.lower_dirs.end()});
   config.for_archiving = true;
   // Mounted in a user namespace where we are root: the image's root-owned files (such as
   // /etc/shadow) are readable there, and owners are presented as the image has them.

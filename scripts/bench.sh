@@ -3,6 +3,8 @@
 #   union   kernel overlayfs, fuse-overlayfs and layerfs side by side on one three-layer stack
 #   store   load/save/import of a multi-layer image vs tar -x + sha256sum, skopeo and umoci
 #   run     run --rm latency and commit of 5,000 new files vs buildah
+#   build   a reference Dockerfile built cold, rebuilt unchanged and after a one-file change, vs
+#           buildah bud (vfs and fuse-overlayfs storage)
 # Each benchmark is one bench_<name> function; add new ones beside it and to the dispatcher.
 # Common knobs: LAYERFS (binary, default build/layerfs), BENCH_DIR (scratch, default
 # /tmp/layerfs-bench; removed afterwards unless BENCH_KEEP=1).
@@ -23,6 +25,8 @@ usage: $0 BENCHMARK
           env: BENCH_STORE_MB=500 BENCH_STORE_LAYERS=5
   run     run --rm latency and commit of many files vs buildah (vfs, chroot), as the caller
           env: BENCH_RUNS=20 BENCH_COMMIT_FILES=5000
+  build   layerfs build vs buildah bud --isolation chroot --layers (vfs, fuse-overlayfs), as the
+          caller (an ordinary user with a subuid range); env: BENCH_BUILD_FILES=5000
 EOF
   exit 2
 }
@@ -38,6 +42,26 @@ now() { date +%s.%N; }
 
 # seconds_since START: elapsed seconds with millisecond precision.
 seconds_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.3f", e - s }'; }
+
+# ratio A B: A/B as "1.23x", or n/a when B is not a positive number.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2fx", a / b; else print "n/a" }'; }
+
+# write_small_files DIR COUNT PER_DIR random|text: COUNT files of 0.5-3.5 KB, PER_DIR to a
+# directory: incompressible bytes, or source-like text lines.
+write_small_files() {
+  python3 - "$@" <<'EOF'
+import os, sys
+root, count, per_dir, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+for i in range(count):
+    d = f"{root}/d{i // per_dir:03}"
+    os.makedirs(d, exist_ok=True)
+    with open(f"{d}/f{i:05}", "wb") as out:
+        if kind == "random":
+            out.write(os.urandom(512 + i % 3000))
+        else:
+            out.write((f"source file {i}\n" * (1 + i % 200)).encode())
+EOF
+}
 
 drop_caches() {
   sync
@@ -112,15 +136,7 @@ EOF
   done
   # The tree to untar: BENCH_UNTAR small files, made once outside any mount.
   mkdir -p "$stack/untar-src"
-  python3 - "$stack/untar-src" "$BENCH_UNTAR" <<'EOF'
-import os, sys
-root, count = sys.argv[1], int(sys.argv[2])
-for i in range(count):
-    d = f"{root}/u{i // 50:03}"
-    os.makedirs(d, exist_ok=True)
-    with open(f"{d}/file{i}", "wb") as out:
-        out.write(os.urandom(512 + i % 3000))
-EOF
+  write_small_files "$stack/untar-src" "$BENCH_UNTAR" 50 random
   tar -C "$stack/untar-src" -cf "$stack/untar.tar" .
   rm -rf "$stack/untar-src"
 }
@@ -385,7 +401,6 @@ bench_store() {
   local umoci; umoci=$(seconds_since "$t0")
 
   printf '\n%-44s %8s %8s\n' "store: ${total_mb} MB, ${layers} layers" seconds "vs limit"
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
   printf '%-44s %8s %8s\n' "tar -x + sha256sum, per layer (the limit)" "$limit" "1.00x"
   printf '%-44s %8s %8s\n' "layerfs load (docker-archive)" "$load" "$(ratio "$load" "$limit")"
   printf '%-44s %8s %8s\n' "umoci unpack (OCI layout)" "$umoci" "$(ratio "$umoci" "$limit")"
@@ -432,12 +447,74 @@ bench_run() {
   else
     echo "buildah could not run here: its columns are n/a" >&2
   fi
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2fx", a / b; else print "n/a" }'; }
   printf '\n%-52s %10s %10s %8s\n' "run: as $(id -un)" layerfs buildah ratio
   printf '%-52s %10s %10s %8s\n' "run --rm IMAGE true, ms (mean of $runs)" "$layerfs_run" "$buildah_run" \
     "$(ratio "$layerfs_run" "$buildah_run")"
   printf '%-52s %10s %10s %8s\n' "commit of $files new files, s" "$layerfs_commit" "$buildah_commit" \
     "$(ratio "$layerfs_commit" "$buildah_commit")"
+}
+
+# --- build -------------------------------------------------------------------------------------
+
+# The reference build: ADD of a root file system tar, a RUN creating 200 files, a COPY of a
+# BENCH_BUILD_FILES-file context and a RUN chown -R over it.
+build_write_context() {
+  local ctx=$1 files=$2
+  mkdir -p "$ctx"
+  "$script_dir/make-base-rootfs.sh" "$ctx/rootfs.tar"
+  write_small_files "$ctx/src" "$files" 100 text
+  cat >"$ctx/Dockerfile" <<'EOF'
+FROM scratch
+ADD rootfs.tar /
+RUN mkdir /generated && i=0 && while [ $i -lt 200 ]; do echo $i > /generated/f$i; i=$((i + 1)); done
+COPY src/ /app/
+RUN chown -R 1000:1000 /app
+CMD ["sh"]
+EOF
+}
+
+# build_times LABEL BUILD_COMMAND...: cold build, no-change rebuild, rebuild after one source
+# file changed; prints "cold nochange onefile" in seconds (the context is restored afterwards).
+build_times() {
+  local ctx=$BENCH_DIR/build/context t0 cold nochange onefile
+  t0=$(now); "$@" >/dev/null 2>&1 || { echo "n/a n/a n/a"; return; }
+  cold=$(seconds_since "$t0")
+  t0=$(now); "$@" >/dev/null 2>&1; nochange=$(seconds_since "$t0")
+  cp "$ctx/src/d000/f00000" "$BENCH_DIR/build/saved"
+  echo "changed" >>"$ctx/src/d000/f00000"
+  t0=$(now); "$@" >/dev/null 2>&1; onefile=$(seconds_since "$t0")
+  cp "$BENCH_DIR/build/saved" "$ctx/src/d000/f00000"
+  echo "$cold $nochange $onefile"
+}
+
+bench_build() {
+  local files=${BENCH_BUILD_FILES:-5000}
+  local dir=$BENCH_DIR/build
+  rm -rf "$dir"; mkdir -p "$dir"
+  local vfs=(buildah --root "$dir/vfs" --runroot "$dir/vfs-run" --storage-driver vfs)
+  local fuse=(buildah --root "$dir/fuse" --runroot "$dir/fuse-run" --storage-driver overlay
+    --storage-opt overlay.mount_program=/usr/bin/fuse-overlayfs)
+  # shellcheck disable=SC2064  # expanded now: the arrays are gone when the trap runs
+  # buildah's files belong to the user's subordinate ids: removed from inside its namespace.
+  trap "${vfs[*]} rmi --all --force >/dev/null 2>&1; ${fuse[*]} rmi --all --force >/dev/null 2>&1; buildah unshare rm -rf '$dir' 2>/dev/null; rm -rf '$BENCH_DIR'" EXIT
+  echo "context: $files source files; building as $(id -un)" >&2
+  build_write_context "$dir/context" "$files"
+  export LAYERFS_ROOT=$dir/store
+  local layerfs_times vfs_times fuse_times
+  layerfs_times=$(build_times "$LAYERFS" build -q -t bench/built "$dir/context")
+  vfs_times=$(build_times "${vfs[@]}" bud --isolation chroot --layers -q -t bench-built "$dir/context")
+  fuse_times=$(build_times "${fuse[@]}" bud --isolation chroot --layers -q -t bench-built "$dir/context")
+  printf '\n%-34s %9s %13s %13s %10s %10s\n' "build, s (as $(id -un))" layerfs "buildah vfs" \
+    "buildah fuse" "vs vfs" "vs fuse"
+  local i label
+  for i in 1 2 3; do
+    label=$(echo "cold|no-change rebuild|one source file changed" | cut -d'|' -f"$i")
+    local l v f
+    l=$(echo "$layerfs_times" | cut -d' ' -f"$i")
+    v=$(echo "$vfs_times" | cut -d' ' -f"$i")
+    f=$(echo "$fuse_times" | cut -d' ' -f"$i")
+    printf '%-34s %9s %13s %13s %10s %10s\n' "$label" "$l" "$v" "$f" "$(ratio "$l" "$v")" "$(ratio "$l" "$f")"
+  done
 }
 
 # --- dispatcher --------------------------------------------------------------------------------
@@ -449,5 +526,6 @@ case $benchmark in
   union) bench_union "$@" ;;
   store) bench_store "$@" ;;
   run) bench_run "$@" ;;
+  build) bench_build "$@" ;;
   *) usage ;;
 esac

@@ -69,6 +69,15 @@ scenario() {
   expect_eq "$t export keeps the deletion" "$(tar -tf "$TEST_TMP/web-$who.tar" | grep -cE '(^|/)etc/group$')" "0"
   l import - exported:v1 < "$TEST_TMP/web-$who.tar" >/dev/null
   expect_eq "$t import of the export runs" "$(l run --rm exported:v1 cat /data/f)" "v1"
+  # A chmod copies a lower file up without its data (metacopy): export and commit carry the data.
+  local original
+  original=$(l run --rm busybox cat /etc/nsswitch.conf)
+  l run --name meta busybox chmod 600 /etc/nsswitch.conf || fail "$t chmod run"
+  expect_eq "$t export of a metadata-only copy-up has the data" "$(l export meta | tar -xOf - etc/nsswitch.conf)" "$original"
+  l commit meta meta:v1 >/dev/null || fail "$t commit after chmod"
+  expect_eq "$t commit of a metadata-only copy-up has the data" "$(l run --rm meta:v1 cat /etc/nsswitch.conf)" "$original"
+  expect_match "$t and the new mode" "$(l run --rm meta:v1 ls -l /etc/nsswitch.conf)" '^-rw------- '
+  l rm meta >/dev/null
 
   expect_eq "$t rm" "$(l rm web)" "web"
   expect_fail "$t rm of a missing container" 'No such container: web' l rm web
