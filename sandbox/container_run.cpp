@@ -96,7 +96,7 @@ std::string host_hostname() {
 void make_init_layer(const std::string& dir) {
   for (const char* sub : {"/proc", "/sys", "/dev", "/etc"}) make_dirs(dir + sub);
   for (const char* file : {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"})
-    write_file_atomic(dir + file, "");
+    write_new_file(dir + file, "");
 }
 
 // HostConfig.PortBindings, as docker records -p ("" for a port chosen at start).
@@ -155,12 +155,13 @@ void write_network_files(const Container& c, const std::string& hostname,
     hosts = read_file_if_exists("/etc/hosts").value_or(hosts);
   else
     hosts += "127.0.1.1\t" + hostname + "\n";
-  write_file_atomic(c.dir + "/hosts", hosts);
-  write_file_atomic(c.dir + "/hostname", hostname + "\n");
+  // Written into the staging directory, which one rename makes visible.
+  write_new_file(c.dir + "/hosts", hosts);
+  write_new_file(c.dir + "/hostname", hostname + "\n");
   // A private network reaches DNS through slirp4netns's resolver (the host's may be on loopback).
   std::string resolv = network == "private" ? "nameserver 10.0.2.3\n"
                                             : read_file_if_exists("/etc/resolv.conf").value_or("");
-  write_file_atomic(c.dir + "/resolv.conf", resolv);
+  write_new_file(c.dir + "/resolv.conf", resolv);
 }
 
 SandboxSpec spec_for(const Store& store, const Container& c) {

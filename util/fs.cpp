@@ -199,15 +199,21 @@ AtomicFile::~AtomicFile() {
   if (!committed_) ::unlink(tmp_path_.c_str());
 }
 
-void AtomicFile::write(const void* data, size_t size) {
+namespace {
+
+void write_all(int fd, const void* data, size_t size, const std::string& path) {
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
-    ssize_t n = retry_eintr([&] { return ::write(fd_, p, size); });
-    if (n < 0) throw_errno("write " + tmp_path_);
+    ssize_t n = retry_eintr([&] { return ::write(fd, p, size); });
+    if (n < 0) throw_errno("write " + path);
     p += n;
     size -= static_cast<size_t>(n);
   }
 }
+
+}  // namespace
+
+void AtomicFile::write(const void* data, size_t size) { write_all(fd_, data, size, tmp_path_); }
 
 void AtomicFile::commit() {
   if (::fsync(fd_) != 0) throw_errno("fsync " + tmp_path_);
@@ -222,6 +228,12 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
   AtomicFile file(path, dirname_of(path), mode);
   file.write(data);
   file.commit();
+}
+
+void write_new_file(const std::string& path, std::string_view data, mode_t mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd) throw_errno("create " + path);
+  write_all(fd.get(), data.data(), data.size(), path);
 }
 
 std::string make_temp_dir(const std::string& dir, const std::string& prefix) {

@@ -61,6 +61,9 @@ class AtomicFile {
 };
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Creates a file that must not exist yet, without syncing it: for files inside a staging
+// directory that one rename makes visible, where a sync per file would only add latency.
+void write_new_file(const std::string& path, std::string_view data, mode_t mode = 0644);
 
 // A unique new name under dir, e.g. make_temp_dir(tmp, "load-") -> tmp/load-XXXXXX (created).
 std::string make_temp_dir(const std::string& dir, const std::string& prefix);
