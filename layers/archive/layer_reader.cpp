@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <exception>
 #include <memory>
 #include <thread>
@@ -42,40 +41,38 @@ void write_all(int fd, const char* data, size_t size) {
   }
 }
 
-// The bytes as received: read from the input fd, copied to the blob and hashed. libarchive's
+// The bytes as received: taken from the source, copied to the blob and hashed. libarchive's
 // outer reader pulls from here; an exception cannot cross libarchive's C frames, so it is kept
 // and rethrown once libarchive has returned.
 struct RawStream {
-  RawStream(int in, int blob) : in_fd(in), blob_fd(blob) {}
+  RawStream(const LayerSource& in, int blob) : source(in), blob_fd(blob) {}
 
-  int in_fd;
+  const LayerSource& source;
   int blob_fd;
   Sha256 hash;
   uint64_t size = 0;
-  std::vector<char> buffer = std::vector<char>(kReadChunk);
+  Block buffer;
   std::exception_ptr failure;
 
-  // Returns the bytes read (0 at the end) or -1 with errno.
-  ssize_t pull() {
-    ssize_t n = retry_eintr([&] { return ::read(in_fd, buffer.data(), buffer.size()); });
-    if (n > 0) {
-      hash.update(buffer.data(), static_cast<size_t>(n));
-      size += static_cast<uint64_t>(n);
-      if (blob_fd >= 0) write_all(blob_fd, buffer.data(), static_cast<size_t>(n));
+  // Returns the bytes now in `buffer`, 0 at the end.
+  size_t pull() {
+    while (source(buffer)) {
+      if (buffer.empty()) continue;
+      hash.update(buffer.data(), buffer.size());
+      size += buffer.size();
+      if (blob_fd >= 0) write_all(blob_fd, buffer.data(), buffer.size());
+      return buffer.size();
     }
-    return n;
+    buffer.clear();
+    return 0;
   }
 
   static la_ssize_t read_callback(struct archive* a, void* self, const void** out) {
     auto* raw = static_cast<RawStream*>(self);
     try {
-      ssize_t n = raw->pull();
-      if (n < 0) {
-        archive_set_error(a, errno, "cannot read the layer: %s", std::strerror(errno));
-        return -1;
-      }
+      size_t n = raw->pull();
       *out = raw->buffer.data();
-      return n;
+      return static_cast<la_ssize_t>(n);
     } catch (...) {
       raw->failure = std::current_exception();
       archive_set_error(a, EIO, "cannot store the layer blob");
@@ -153,8 +150,7 @@ class Decompressor {
 
   // The blob and its digest cover every byte, including anything after the compressed stream.
   void drain_raw() {
-    for (ssize_t n; (n = raw_.pull()) != 0;) {
-      if (n < 0) throw_errno("read layer");
+    while (raw_.pull() != 0) {
     }
   }
 
@@ -233,8 +229,23 @@ std::string compression_of(struct archive* outer) {
 
 }  // namespace
 
+LayerSource fd_source(int fd) {
+  return [fd](Block& block) {
+    block.resize(kReadChunk);
+    ssize_t n = retry_eintr([&] { return ::read(fd, block.data(), block.size()); });
+    if (n < 0) throw_errno("read the layer");
+    block.resize(static_cast<size_t>(n));
+    return n > 0;
+  };
+}
+
 IngestedLayer ingest_layer(int in_fd, int blob_out_fd, const std::string& target_dir) {
-  RawStream raw(in_fd, blob_out_fd);
+  return ingest_layer(fd_source(in_fd), blob_out_fd, target_dir);
+}
+
+IngestedLayer ingest_layer(const LayerSource& source, int blob_out_fd,
+                           const std::string& target_dir) {
+  RawStream raw(source, blob_out_fd);
   ArchiveReader outer = open_decompressor(raw);
   std::string compression = compression_of(outer.get());
   Decompressor decompressor(raw, outer.get());
