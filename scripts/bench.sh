@@ -454,35 +454,38 @@ registry_build_layout() {
   mkdir -p "$layout/blobs/sha256"
   local diff_ids=() descriptors=()
   for ((i = 0; i < layers; i++)); do
-    local root=$dir/src$i
-    python3 - "$root" "$((total_mb * 1024 * 1024 / layers))" "$i" <<'EOF'
-import os, random, sys
-root, budget, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    # Written straight into the tar: files made and deleted here would slow every file creation
+    # of the runs (ext4 without a journal skips inodes deleted in the last minutes).
+    python3 - "$dir/layer.tar" "$((total_mb * 1024 * 1024 / layers))" "$i" <<'EOF'
+import io, os, random, sys, tarfile
+out, budget, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(seed)
 words = ["int", "return", "const", "std::string", "for", "if", "else", "void", "config",
          "layer", "digest", "0x1f", "=", "{", "}", "(", ")", ";", "name", "value", "#include"]
 text = " ".join(rng.choice(words) + ("\n" if rng.random() < 0.1 else "")
                 for _ in range(400000)).encode()
 written, n, text_bytes = 0, 0, 0
-while written < budget:
-    # Every 16th file is large; a file is text while text has had no more bytes than random.
-    size = rng.choice([8 << 20, 2 << 20]) if n % 16 == 15 else rng.randint(1, 16) * 4096
-    size = min(size, budget - written)
-    path = f"{root}/d{n // 100}"
-    os.makedirs(path, exist_ok=True)
-    if text_bytes <= written - text_bytes:
-        text_bytes += size
-        start = rng.randint(0, len(text) - size) if size < len(text) else 0
-        data = (text * (size // len(text) + 1))[start:start + size]
-    else:
-        data = os.urandom(size)
-    with open(f"{path}/f{n}", "wb") as out:
-        out.write(data)
-    written += size
-    n += 1
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
+    while written < budget:
+        # Every 16th file is large; a file is text while text has had no more bytes than random.
+        size = rng.choice([8 << 20, 2 << 20]) if n % 16 == 15 else rng.randint(1, 16) * 4096
+        size = min(size, budget - written)
+        if n % 100 == 0:
+            info = tarfile.TarInfo(f"d{n // 100}")
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 1700000000
+            tar.addfile(info)
+        if text_bytes <= written - text_bytes:
+            text_bytes += size
+            start = rng.randint(0, len(text) - size) if size < len(text) else 0
+            data = (text * (size // len(text) + 1))[start:start + size]
+        else:
+            data = os.urandom(size)
+        info = tarfile.TarInfo(f"d{n // 100}/f{n}")
+        info.size, info.mode, info.mtime = size, 0o644, 1700000000
+        tar.addfile(info, io.BytesIO(data))
+        written += size
+        n += 1
 EOF
-    tar --sort=name --numeric-owner -C "$root" -cf "$dir/layer.tar" .
-    rm -rf "$root"
     diff_ids+=("\"sha256:$(sha256sum <"$dir/layer.tar" | cut -d' ' -f1)\"")
     gzip -6 -n -c "$dir/layer.tar" >"$dir/layer.tar.gz"
     rm "$dir/layer.tar"
@@ -580,11 +583,12 @@ bench_registry() {
       --dest-creds "$creds" "oci:$layout:latest" "docker://$R/bench/image:latest"
     # Pull: layerfs verifies, decompresses and extracts into a fresh store; skopeo verifies and
     # writes the blobs into an OCI layout, and umoci unpack then extracts it (the fair variant).
-    rm -rf "$registry_dir/pulled-store" "$registry_dir/pulled" "$registry_dir/bundle"
-    registry_time "layerfs pull" sh -c "LAYERFS_ROOT='$registry_dir/pulled-store' '$LAYERFS' pull -q '$R/bench/image:latest' && sync"
-    registry_time "skopeo pull" sh -c "skopeo --insecure-policy copy -q --src-cert-dir '$certs' --src-creds '$creds' 'docker://$R/bench/image:latest' 'oci:$registry_dir/pulled:latest' && sync"
+    # Each run pulls into new directories; nothing is deleted before the end (see above).
+    local to=$registry_dir/run$run
+    registry_time "layerfs pull" sh -c "LAYERFS_ROOT='$to/store' '$LAYERFS' pull -q '$R/bench/image:latest' && sync"
+    registry_time "skopeo pull" sh -c "skopeo --insecure-policy copy -q --src-cert-dir '$certs' --src-creds '$creds' 'docker://$R/bench/image:latest' 'oci:$to/oci:latest' && sync"
     command -v umoci >/dev/null || continue
-    registry_time "umoci unpack" sh -c "umoci unpack --image '$registry_dir/pulled:latest' '$registry_dir/bundle' && sync"
+    registry_time "umoci unpack" sh -c "umoci unpack --image '$to/oci:latest' '$to/bundle' && sync"
   done
 
   local lp sp lpl spl uu
