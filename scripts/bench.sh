@@ -533,7 +533,7 @@ registry_warm() { find "$@" -type f -exec cat {} + >/dev/null; }
 registry_median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench_registry() {
-  [ "$(id -u)" -eq 0 ] || die "registry: run as root (drop_caches, docker-registry's port)"
+  [ "$(id -u)" -eq 0 ] || die "registry: run as root (the benchmark is run by hand, as root)"
   local total_mb=${BENCH_REGISTRY_MB:-300} layers=${BENCH_REGISTRY_LAYERS:-5}
   local runs=${BENCH_REGISTRY_RUNS:-3}
   command -v skopeo >/dev/null || die "registry: skopeo is not installed"
