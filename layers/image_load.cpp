@@ -97,7 +97,7 @@ std::unique_ptr<StagedLayer> stage_entry_as_layer(const Store& store, ArchiveRea
   std::unique_ptr<StagedLayer> staged;
   std::string error;
   try {
-    staged = stage_layer(store, read_end.get());
+    staged = stage_layer(store, fd_source(read_end.get()));
   } catch (const std::exception& e) {
     error = e.what();
   }

@@ -27,7 +27,7 @@ std::string media_type_for(const std::string& compression) {
 
 }  // namespace
 
-std::unique_ptr<StagedLayer> stage_layer(const Store& store, int in_fd,
+std::unique_ptr<StagedLayer> stage_layer(const Store& store, const LayerSource& source,
                                          const std::string& expected_blob_digest,
                                          const std::string& expected_diff_id) {
   auto staged = std::make_unique<StagedLayer>(store);
@@ -39,7 +39,7 @@ std::unique_ptr<StagedLayer> stage_layer(const Store& store, int in_fd,
   UniqueFd blob_fd(::open(blob_tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!blob_fd) throw_errno("create " + blob_tmp);
 
-  IngestedLayer ingested = ingest_layer(in_fd, blob_fd.get(), diff_dir);
+  IngestedLayer ingested = ingest_layer(source, blob_fd.get(), diff_dir);
   if (!expected_blob_digest.empty() && ingested.blob_digest != expected_blob_digest &&
       ingested.diff_id != expected_blob_digest)
     throw UserError("layer digest mismatch: expected " + expected_blob_digest + ", got " +
@@ -86,7 +86,7 @@ LayerInfo StagedLayer::adopt(const Store& store) {
 }
 
 std::string import_rootfs(const Store& store, int in_fd, const ImportOptions& options) {
-  auto staged = stage_layer(store, in_fd);
+  auto staged = stage_layer(store, fd_source(in_fd));
   std::string now = now_rfc3339();
   nlohmann::json config = {
       {"architecture", "amd64"},

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "layers/archive/layer_reader.h"
 #include "layers/store.h"
 
 namespace layerfs {
@@ -30,17 +31,18 @@ class StagedLayer {
   const LayerInfo& info() const { return info_; }
 
  private:
-  friend std::unique_ptr<StagedLayer> stage_layer(const Store&, int, const std::string&,
-                                                  const std::string&);
+  friend std::unique_ptr<StagedLayer> stage_layer(const Store&, const LayerSource&,
+                                                  const std::string&, const std::string&);
   StagingDir staging_;
   LayerInfo info_;
   std::string blob_path_;
   std::string layer_dir_;
 };
 
-// Reads one layer tar from in_fd into tmp/ (extracted, hashed, blob kept). expected digests,
-// when given, must match (a blob digest may name the compressed or the plain tar).
-std::unique_ptr<StagedLayer> stage_layer(const Store& store, int in_fd,
+// Reads one layer tar from `source` (fd_source(fd) for a file or pipe) into tmp/ (extracted,
+// hashed, blob kept). expected digests, when given, must match (a blob digest may name the
+// compressed or the plain tar).
+std::unique_ptr<StagedLayer> stage_layer(const Store& store, const LayerSource& source,
                                          const std::string& expected_blob_digest = {},
                                          const std::string& expected_diff_id = {});
 

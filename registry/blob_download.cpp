@@ -1,29 +1,20 @@
 #include "registry/blob_download.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <exception>
 #include <thread>
 
 #include "util/error.h"
 #include "util/sha256.h"
-#include "util/unique_fd.h"
 
 namespace layerfs::registry {
 
 namespace {
 
 constexpr int kMaxResumes = 5;
-
-void write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = retry_eintr([&] { return ::write(fd, data, size); });
-    if (n < 0) throw_errno("write to layer stream");
-    data += n;
-    size -= size_t(n);
-  }
-}
+// libcurl hands over a TLS record (16 KiB at most) per call; the stager gets blocks of this size,
+// a few queued (a few MiB that the network may run ahead of extraction).
+constexpr size_t kHandOverBytes = 256 << 10;
+constexpr size_t kQueuedBlocks = 8;
 
 std::string blob_target(const std::string& repository, const std::string& digest) {
   return "/v2/" + repository + "/blobs/" + digest;
@@ -56,25 +47,38 @@ std::unique_ptr<StagedLayer> download_layer(RegistryClient& client, const Store&
                                             const std::string& diff_id,
                                             const std::function<void(uint64_t)>& on_bytes,
                                             const std::atomic<bool>& cancelled) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  // A bigger pipe lets the network run ahead of extraction for a while.
-  ::fcntl(write_end.get(), F_SETPIPE_SZ, 1 << 20);
-
+  // The stager takes the bytes from this queue: no pipe, so no kernel copies in between.
+  BlockQueue queue(kQueuedBlocks);
   std::unique_ptr<StagedLayer> staged;
   std::exception_ptr stage_error;
   std::thread stager([&] {
     try {
-      staged = stage_layer(store, read_end.get(), layer.digest, diff_id);
+      staged = stage_layer(
+          store,
+          [&](Block& block) {
+            queue.recycle(std::move(block));
+            block = Block();
+            return queue.pop(block);
+          },
+          layer.digest, diff_id);
     } catch (...) {
       stage_error = std::current_exception();
     }
-    read_end.reset();  // a writer still sending gets EPIPE and stops
+    queue.cancel();  // a download still sending stops
   });
 
   std::exception_ptr download_error;
+  bool stager_gone = false;  // the stager stopped taking bytes: its error explains the download's
   uint64_t offset = 0;
+  Block pending = queue.spare();  // received, not yet handed over
+  auto hand_over = [&] {
+    if (pending.empty()) return;
+    if (!queue.push(std::move(pending))) {
+      stager_gone = true;
+      throw UserError("the layer is no longer read");
+    }
+    pending = queue.spare();
+  };
   try {
     for (int resumes = 0;; ++resumes) {
       HttpRequest request;
@@ -84,7 +88,9 @@ std::unique_ptr<StagedLayer> download_layer(RegistryClient& client, const Store&
       try {
         response = client.request(request, [&](const char* data, size_t size) {
           if (cancelled) throw UserError("cancelled");
-          write_all(write_end.get(), data, size);
+          if (pending.size() + size > kHandOverBytes) hand_over();
+          if (pending.capacity() < kHandOverBytes) pending.reserve(kHandOverBytes);
+          pending.insert(pending.end(), data, data + size);
           offset += size;
           if (on_bytes) on_bytes(offset);
         });
@@ -98,22 +104,15 @@ std::unique_ptr<StagedLayer> download_layer(RegistryClient& client, const Store&
       if (!response.ok()) throw_blob_error(response, layer.digest);
       break;
     }
+    hand_over();
   } catch (...) {
     download_error = std::current_exception();
   }
-  write_end.reset();  // end of stream for the stager
+  queue.close();  // end of stream for the stager
   stager.join();
-  // The stager's error explains a broken pipe; otherwise the download's error comes first.
-  if (download_error) {
-    bool broken_pipe = false;
-    try {
-      std::rethrow_exception(download_error);
-    } catch (const SysError& e) {
-      broken_pipe = e.code() == EPIPE;
-    } catch (...) {
-    }
-    if (!(broken_pipe && stage_error)) std::rethrow_exception(download_error);
-  }
+  // The stager's error explains why it stopped reading; otherwise the download's error comes
+  // first.
+  if (download_error && !(stager_gone && stage_error)) std::rethrow_exception(download_error);
   if (stage_error) {
     try {
       std::rethrow_exception(stage_error);

@@ -18,9 +18,10 @@ namespace layerfs::registry {
 std::string fetch_small_blob(RegistryClient& client, const std::string& repository,
                              const std::string& digest, size_t max_bytes = 64 << 20);
 
-// Downloads a layer blob and stages it (extracted, hashed, blob kept) in tmp/: the stream is
-// piped into stage_layer, which refuses a blob or diff ID that does not match. `on_bytes` gets
-// the running byte count; `cancelled` stops the transfer early (another layer failed).
+// Downloads a layer blob and stages it (extracted, hashed, blob kept) in tmp/: the stream goes to
+// stage_layer (on a thread of its own) through a queue; stage_layer refuses a blob or diff ID that
+// does not match. `on_bytes` gets the running byte count; `cancelled` stops the transfer early
+// (another layer failed).
 std::unique_ptr<StagedLayer> download_layer(RegistryClient& client, const Store& store,
                                             const std::string& repository, const Descriptor& layer,
                                             const std::string& diff_id,

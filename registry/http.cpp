@@ -161,6 +161,10 @@ HttpResponse HttpSession::perform(const HttpRequest& request, const BodySink& si
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
   curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "layerfs/0.1");
+  // HTTP/1.1, as docker and skopeo speak to registries: a session makes one request at a time, so
+  // HTTP/2's multiplexing gains nothing, while its 16 KiB frames and flow control cost CPU on both
+  // ends of a bulk transfer (Go's HTTP/2 server especially).
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);

@@ -5,6 +5,7 @@
 #   run     run --rm latency and commit of 5,000 new files vs buildah
 #   build   a reference Dockerfile built cold, rebuilt unchanged and after a one-file change, vs
 #           buildah bud (vfs and fuse-overlayfs storage)
+#   registry  push and pull of a multi-layer image vs skopeo, against a local docker-registry
 # Each benchmark is one bench_<name> function; add new ones beside it and to the dispatcher.
 # Common knobs: LAYERFS (binary, default build/layerfs), BENCH_DIR (scratch, default
 # /tmp/layerfs-bench; removed afterwards unless BENCH_KEEP=1).
@@ -27,6 +28,8 @@ usage: $0 BENCHMARK
           env: BENCH_RUNS=20 BENCH_COMMIT_FILES=5000
   build   layerfs build vs buildah bud --isolation chroot --layers (vfs, fuse-overlayfs), as the
           caller (an ordinary user with a subuid range); env: BENCH_BUILD_FILES=5000
+  registry  layerfs push/pull vs skopeo copy against a local docker-registry (TLS + htpasswd;
+          root; ~3 min)  env: BENCH_REGISTRY_MB=300 BENCH_REGISTRY_LAYERS=5 BENCH_REGISTRY_RUNS=3
 EOF
   exit 2
 }
@@ -517,6 +520,174 @@ bench_build() {
   done
 }
 
+# --- registry ----------------------------------------------------------------------------------
+
+# An OCI image layout with gzip layers (gzip -6, docker's default level) as registries serve them:
+# half of each layer is random bytes (incompressible, as binaries and compressed assets are), half
+# text (compresses ~4x, as sources and scripts do), in files of 4 KiB to 8 MiB.
+registry_build_layout() {
+  local dir=$1 total_mb=$2 layers=$3 i
+  local layout=$dir/layout
+  mkdir -p "$layout/blobs/sha256"
+  local diff_ids=() descriptors=()
+  for ((i = 0; i < layers; i++)); do
+    # Written straight into the tar: files made and deleted here would slow every file creation
+    # of the runs (ext4 without a journal skips inodes deleted in the last minutes).
+    python3 - "$dir/layer.tar" "$((total_mb * 1024 * 1024 / layers))" "$i" <<'EOF'
+import io, os, random, sys, tarfile
+out, budget, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+words = ["int", "return", "const", "std::string", "for", "if", "else", "void", "config",
+         "layer", "digest", "0x1f", "=", "{", "}", "(", ")", ";", "name", "value", "#include"]
+text = " ".join(rng.choice(words) + ("\n" if rng.random() < 0.1 else "")
+                for _ in range(400000)).encode()
+written, n, text_bytes = 0, 0, 0
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
+    while written < budget:
+        # Every 16th file is large; a file is text while text has had no more bytes than random.
+        size = rng.choice([8 << 20, 2 << 20]) if n % 16 == 15 else rng.randint(1, 16) * 4096
+        size = min(size, budget - written)
+        if n % 100 == 0:
+            info = tarfile.TarInfo(f"d{n // 100}")
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 1700000000
+            tar.addfile(info)
+        if text_bytes <= written - text_bytes:
+            text_bytes += size
+            start = rng.randint(0, len(text) - size) if size < len(text) else 0
+            data = (text * (size // len(text) + 1))[start:start + size]
+        else:
+            data = os.urandom(size)
+        info = tarfile.TarInfo(f"d{n // 100}/f{n}")
+        info.size, info.mode, info.mtime = size, 0o644, 1700000000
+        tar.addfile(info, io.BytesIO(data))
+        written += size
+        n += 1
+EOF
+    diff_ids+=("\"sha256:$(sha256sum <"$dir/layer.tar" | cut -d' ' -f1)\"")
+    gzip -6 -n -c "$dir/layer.tar" >"$dir/layer.tar.gz"
+    rm "$dir/layer.tar"
+    local hex size
+    hex=$(sha256sum <"$dir/layer.tar.gz" | cut -d' ' -f1)
+    size=$(stat -c %s "$dir/layer.tar.gz")
+    mv "$dir/layer.tar.gz" "$layout/blobs/sha256/$hex"
+    descriptors+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$hex\",\"size\":$size}")
+  done
+  # blob_json JSON: stores the document as a blob, prints its descriptor's digest and size.
+  blob_json() {
+    local hex; hex=$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)
+    printf '%s' "$1" >"$layout/blobs/sha256/$hex"
+    echo "\"digest\":\"sha256:$hex\",\"size\":${#1}"
+  }
+  local config manifest
+  config=$(printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$(IFS=,; echo "${diff_ids[*]}")")
+  manifest=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json",%s},"layers":[%s]}' \
+    "$(blob_json "$config")" "$(IFS=,; echo "${descriptors[*]}")")
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",%s,"annotations":{"io.containerd.image.name":"bench/image:latest","org.opencontainers.image.ref.name":"latest"}}]}' \
+    "$(blob_json "$manifest")" >"$layout/index.json"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
+}
+
+# registry_time NAME COMMAND...: runs the command (output to $dir/errors), appends its wall time
+# to registry_seconds[NAME]; a failure ends the benchmark, since the rest depends on it.
+registry_time() {
+  local name=$1 start
+  shift
+  start=$(now)
+  "$@" >"$registry_dir/errors" 2>&1 || die "$name failed: $(tail -n 3 "$registry_dir/errors")"
+  registry_seconds[$name]+="$(seconds_since "$start") "
+}
+
+# An empty registry for each upload, so that neither tool finds blobs the other left.
+registry_reset() {
+  stop_registry bench || true
+  rm -rf "${REG_DIR_bench:?}/data"
+  restart_registry bench || die "docker-registry did not restart: $(tail -n 3 "$REG_LOG_bench")"
+}
+
+# Reads files into the page cache: every tool starts from warm sources.
+registry_warm() { find "$@" -type f -exec cat {} + >/dev/null; }
+
+registry_median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+bench_registry() {
+  [ "$(id -u)" -eq 0 ] || die "registry: run as root (the benchmark is run by hand, as root)"
+  local total_mb=${BENCH_REGISTRY_MB:-300} layers=${BENCH_REGISTRY_LAYERS:-5}
+  local runs=${BENCH_REGISTRY_RUNS:-3}
+  command -v skopeo >/dev/null || die "registry: skopeo is not installed"
+  registry_dir=$BENCH_DIR/registry
+  rm -rf "$registry_dir"; mkdir -p "$registry_dir"
+  # The tests' registry fixture, with this benchmark's scratch directory and exit actions: the
+  # trap kills only the registry processes started here.
+  TEST_TMP=$registry_dir LAYERFS_BUILD=${LAYERFS_BUILD:-$script_dir/../build}
+  registry_cleanups=()
+  on_exit() { registry_cleanups+=("$*"); }
+  trap 'for c in "${registry_cleanups[@]}"; do eval "$c" || true; done; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$BENCH_DIR"' EXIT
+  # shellcheck source=../tests/registry/registry_fixture.sh
+  source "$script_dir/../tests/registry/registry_fixture.sh"
+  registry_requirements
+  start_registry bench basic || die "docker-registry did not start"
+  local R=$REG_HOST_bench
+  trust_registry "$R"
+  local certs=$registry_dir/skopeo-certs  # skopeo's --cert-dir must hold only the CA
+  mkdir -p "$certs" && cp "$registry_dir/pki/ca.crt" "$certs/"
+  local skopeo=(skopeo --insecure-policy)
+  local creds=tester:s3cret
+
+  echo "building a ${total_mb} MB, ${layers}-layer image (gzip layers)..." >&2
+  registry_build_layout "$registry_dir" "$total_mb" "$layers"
+  local layout=$registry_dir/layout
+  tar -C "$layout" -cf "$registry_dir/layout.tar" .
+  export LAYERFS_ROOT=$registry_dir/store
+  "$LAYERFS" load -q -i "$registry_dir/layout.tar" >/dev/null
+  rm "$registry_dir/layout.tar"
+  "$LAYERFS" tag bench/image:latest "$R/bench/image:latest"
+  echo "$REG_PASSWORD" | "$LAYERFS" login -u "$REG_USER" --password-stdin "$R" >/dev/null
+  local gz_mb
+  gz_mb=$(du -sm --apparent-size "$layout/blobs" | cut -f1)
+
+  declare -gA registry_seconds=()
+  local run
+  for ((run = 1; run <= runs; run++)); do
+    echo "run $run of $runs" >&2
+    # Push: both send the same gzip blobs as they are (layerfs pushes its stored blobs byte for
+    # byte, skopeo copies compressed blobs unchanged), each to an empty registry.
+    registry_reset
+    registry_warm "$registry_dir/store/blobs"
+    registry_time "layerfs push" "$LAYERFS" push -q "$R/bench/image:latest"
+    registry_reset
+    registry_warm "$layout"
+    registry_time "skopeo push" "${skopeo[@]}" copy -q --dest-cert-dir "$certs" \
+      --dest-creds "$creds" "oci:$layout:latest" "docker://$R/bench/image:latest"
+    # Pull: layerfs verifies, decompresses and extracts into a fresh store; skopeo verifies and
+    # writes the blobs into an OCI layout, and umoci unpack then extracts it (the fair variant).
+    # Each run pulls into new directories; nothing is deleted before the end (see above).
+    local to=$registry_dir/run$run
+    registry_time "layerfs pull" sh -c "LAYERFS_ROOT='$to/store' '$LAYERFS' pull -q '$R/bench/image:latest' && sync"
+    registry_time "skopeo pull" sh -c "skopeo --insecure-policy copy -q --src-cert-dir '$certs' --src-creds '$creds' 'docker://$R/bench/image:latest' 'oci:$to/oci:latest' && sync"
+    command -v umoci >/dev/null || continue
+    registry_time "umoci unpack" sh -c "umoci unpack --image '$to/oci:latest' '$to/bundle' && sync"
+  done
+
+  local lp sp lpl spl uu
+  lp=$(registry_median "${registry_seconds[layerfs push]}")
+  sp=$(registry_median "${registry_seconds[skopeo push]}")
+  lpl=$(registry_median "${registry_seconds[layerfs pull]}")
+  spl=$(registry_median "${registry_seconds[skopeo pull]}")
+  uu=""
+  [ -z "${registry_seconds[umoci unpack]:-}" ] || uu=$(awk -v a="$spl" -v b="$(registry_median "${registry_seconds[umoci unpack]}")" 'BEGIN { printf "%.3f", a + b }')
+  printf '\n%-56s %9s %9s %8s\n' "registry: ${total_mb} MB, ${layers} layers, ${gz_mb} MB gzip; median of $runs" layerfs skopeo ratio
+  printf '%-56s %9s %9s %8s\n' "push (same gzip blobs, to an empty registry), s" "$lp" "$sp" "$(ratio "$lp" "$sp")"
+  printf '%-56s %9s %9s %8s\n' "pull (layerfs: extracted store; skopeo: oci: dir), s" "$lpl" "$spl" "$(ratio "$lpl" "$spl")"
+  [ -z "$uu" ] ||
+    printf '%-56s %9s %9s %8s\n' "pull, fair: skopeo copy + umoci unpack, s" "$lpl" "$uu" "$(ratio "$lpl" "$uu")"
+  echo "(sources warm; pulls end with sync; seconds of each run:"
+  local name
+  for name in "layerfs push" "skopeo push" "layerfs pull" "skopeo pull" "umoci unpack"; do
+    echo "   $name: ${registry_seconds[$name]:-n/a}"
+  done
+  echo ")"
+}
+
 # --- dispatcher --------------------------------------------------------------------------------
 
 [ $# -ge 1 ] || usage
@@ -527,5 +698,6 @@ case $benchmark in
   store) bench_store "$@" ;;
   run) bench_run "$@" ;;
   build) bench_build "$@" ;;
+  registry) bench_registry "$@" ;;
   *) usage ;;
 esac

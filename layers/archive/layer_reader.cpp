@@ -5,11 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <exception>
 #include <memory>
+#include <thread>
 #include <vector>
 
+#include "layers/archive/block_queue.h"
 #include "layers/archive/layer_extractor.h"
 #include "util/error.h"
 #include "util/override_stat.h"
@@ -40,40 +41,38 @@ void write_all(int fd, const char* data, size_t size) {
   }
 }
 
-// The bytes as received: read from the input fd, copied to the blob and hashed. libarchive's
+// The bytes as received: taken from the source, copied to the blob and hashed. libarchive's
 // outer reader pulls from here; an exception cannot cross libarchive's C frames, so it is kept
 // and rethrown once libarchive has returned.
 struct RawStream {
-  RawStream(int in, int blob) : in_fd(in), blob_fd(blob) {}
+  RawStream(const LayerSource& in, int blob) : source(in), blob_fd(blob) {}
 
-  int in_fd;
+  const LayerSource& source;
   int blob_fd;
   Sha256 hash;
   uint64_t size = 0;
-  std::vector<char> buffer = std::vector<char>(kReadChunk);
+  Block buffer;
   std::exception_ptr failure;
 
-  // Returns the bytes read (0 at the end) or -1 with errno.
-  ssize_t pull() {
-    ssize_t n = retry_eintr([&] { return ::read(in_fd, buffer.data(), buffer.size()); });
-    if (n > 0) {
-      hash.update(buffer.data(), static_cast<size_t>(n));
-      size += static_cast<uint64_t>(n);
-      if (blob_fd >= 0) write_all(blob_fd, buffer.data(), static_cast<size_t>(n));
+  // Returns the bytes now in `buffer`, 0 at the end.
+  size_t pull() {
+    while (source(buffer)) {
+      if (buffer.empty()) continue;
+      hash.update(buffer.data(), buffer.size());
+      size += buffer.size();
+      if (blob_fd >= 0) write_all(blob_fd, buffer.data(), buffer.size());
+      return buffer.size();
     }
-    return n;
+    buffer.clear();
+    return 0;
   }
 
   static la_ssize_t read_callback(struct archive* a, void* self, const void** out) {
     auto* raw = static_cast<RawStream*>(self);
     try {
-      ssize_t n = raw->pull();
-      if (n < 0) {
-        archive_set_error(a, errno, "cannot read the layer: %s", std::strerror(errno));
-        return -1;
-      }
+      size_t n = raw->pull();
       *out = raw->buffer.data();
-      return n;
+      return static_cast<la_ssize_t>(n);
     } catch (...) {
       raw->failure = std::current_exception();
       archive_set_error(a, EIO, "cannot store the layer blob");
@@ -82,32 +81,124 @@ struct RawStream {
   }
 };
 
-// The decompressed tar stream: pulled from the outer reader by the inner tar reader, hashed on
-// the way (that hash is the diff ID).
-struct TarStream {
-  explicit TarStream(struct archive* decompressor) : outer(decompressor) {}
+// The outer reader on a thread of its own: it reads the raw bytes (hashing them, writing the blob)
+// and decompresses them into the queue, gathered into blocks of kDecompressedBlock bytes, while
+// the caller's thread parses and extracts the tar. So one layer keeps two cores busy, and the tar
+// reader gets large blocks (a file's data goes to disk in few large writes).
+class Decompressor {
+ public:
+  Decompressor(RawStream& raw, struct archive* outer)
+      : raw_(raw), outer_(outer), queue_(kQueuedBlocks), thread_([this] { run(); }) {}
+  ~Decompressor() { stop(); }
+  Decompressor(const Decompressor&) = delete;
+  Decompressor& operator=(const Decompressor&) = delete;
 
-  struct archive* outer;
+  BlockQueue& queue() { return queue_; }
+
+  // Ends the thread (early, when the consumer gives up); afterwards the raw stream and the outer
+  // reader belong to the caller again.
+  void stop() {
+    queue_.cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // After the queue ran dry: why the stream ended early, or "" when it is complete. Throws what
+  // the raw stream threw (a blob write error, a read error after the compressed data).
+  std::string failure() {
+    stop();
+    if (raw_.failure) std::rethrow_exception(raw_.failure);
+    if (thread_failure_) std::rethrow_exception(thread_failure_);
+    return error_;
+  }
+
+ private:
+  static constexpr size_t kDecompressedBlock = 1 << 20;
+  static constexpr size_t kQueuedBlocks = 4;
+
+  void run() {
+    try {
+      if (decompress()) drain_raw();
+    } catch (...) {
+      thread_failure_ = std::current_exception();
+    }
+    queue_.close();
+  }
+
+  // False when decompression failed or the consumer cancelled.
+  bool decompress() {
+    Block block = queue_.spare();
+    for (;;) {
+      const void* data = nullptr;
+      size_t size = 0;
+      la_int64_t offset = 0;
+      int r = archive_read_data_block(outer_, &data, &size, &offset);
+      if (r == ARCHIVE_EOF) break;
+      if (r < ARCHIVE_WARN) {
+        error_ = error_of(outer_, "unknown error");
+        return false;
+      }
+      if (block.capacity() < kDecompressedBlock) block.reserve(kDecompressedBlock);
+      block.insert(block.end(), static_cast<const char*>(data),
+                   static_cast<const char*>(data) + size);
+      if (block.size() >= kDecompressedBlock) {
+        if (!queue_.push(std::move(block))) return false;
+        block = queue_.spare();
+      }
+    }
+    return block.empty() || queue_.push(std::move(block));
+  }
+
+  // The blob and its digest cover every byte, including anything after the compressed stream.
+  void drain_raw() {
+    while (raw_.pull() != 0) {
+    }
+  }
+
+  RawStream& raw_;
+  struct archive* outer_;
+  BlockQueue queue_;
+  std::string error_;
+  std::exception_ptr thread_failure_;
+  std::thread thread_;  // last: started once everything it uses exists
+};
+
+// The decompressed tar stream as the inner tar reader pulls it from the queue, hashed on the way
+// (that hash is the diff ID).
+struct TarStream {
+  explicit TarStream(Decompressor& source) : decompressor(source) {}
+
+  Decompressor& decompressor;
   Sha256 hash;
   uint64_t size = 0;
+  Block current;  // the block last handed out; libarchive reads it until the next pull
+  std::string error;
 
-  // Next decompressed block: its size, 0 at the end, -1 on error (message in `outer`).
+  // Next decompressed block: its size, 0 at the end, -1 on error (message in `error`).
   la_ssize_t pull(const void** out) {
-    size_t block_size = 0;
-    la_int64_t offset = 0;
-    int r = archive_read_data_block(outer, out, &block_size, &offset);
-    if (r == ARCHIVE_EOF) return 0;
-    if (r < ARCHIVE_WARN) return -1;
-    hash.update(*out, block_size);
-    size += block_size;
-    return static_cast<la_ssize_t>(block_size);
+    BlockQueue& queue = decompressor.queue();
+    if (!current.empty()) queue.recycle(std::move(current));
+    current = Block();
+    if (!queue.pop(current)) {
+      error = decompressor.failure();
+      return error.empty() ? 0 : -1;
+    }
+    hash.update(current.data(), current.size());
+    size += current.size();
+    *out = current.data();
+    return static_cast<la_ssize_t>(current.size());
   }
 
   static la_ssize_t read_callback(struct archive* inner, void* self, const void** out) {
     auto* tar = static_cast<TarStream*>(self);
-    la_ssize_t n = tar->pull(out);
-    if (n < 0) archive_set_error(inner, EIO, "%s", error_of(tar->outer, "").c_str());
-    return n;
+    try {
+      la_ssize_t n = tar->pull(out);
+      if (n < 0) archive_set_error(inner, EIO, "%s", tar->error.c_str());
+      return n;
+    } catch (...) {
+      // The raw stream's failure: rethrown by the caller from Decompressor::failure().
+      archive_set_error(inner, EIO, "cannot read the layer");
+      return -1;
+    }
   }
 };
 
@@ -138,17 +229,35 @@ std::string compression_of(struct archive* outer) {
 
 }  // namespace
 
+LayerSource fd_source(int fd) {
+  return [fd](Block& block) {
+    block.resize(kReadChunk);
+    ssize_t n = retry_eintr([&] { return ::read(fd, block.data(), block.size()); });
+    if (n < 0) throw_errno("read the layer");
+    block.resize(static_cast<size_t>(n));
+    return n > 0;
+  };
+}
+
 IngestedLayer ingest_layer(int in_fd, int blob_out_fd, const std::string& target_dir) {
-  RawStream raw(in_fd, blob_out_fd);
+  return ingest_layer(fd_source(in_fd), blob_out_fd, target_dir);
+}
+
+IngestedLayer ingest_layer(const LayerSource& source, int blob_out_fd,
+                           const std::string& target_dir) {
+  RawStream raw(source, blob_out_fd);
   ArchiveReader outer = open_decompressor(raw);
-  TarStream tar(outer.get());
+  std::string compression = compression_of(outer.get());
+  Decompressor decompressor(raw, outer.get());
+  TarStream tar(decompressor);
 
   ArchiveReader inner(archive_read_new());
   if (!inner) throw std::bad_alloc();
   archive_read_support_format_tar(inner.get());
-  // Any failure below may come from the raw stream (a blob write error) rather than the data.
+  // Any failure below may come from the raw stream (a read or blob write error) rather than the
+  // data: failure() rethrows that.
   auto fail = [&](const std::string& context) -> void {
-    if (raw.failure) std::rethrow_exception(raw.failure);
+    decompressor.failure();
     throw UserError(context + ": " + error_of(inner.get(), "unknown error"));
   };
   if (archive_read_open(inner.get(), &tar, nullptr, TarStream::read_callback, nullptr) !=
@@ -169,22 +278,17 @@ IngestedLayer ingest_layer(int in_fd, int blob_out_fd, const std::string& target
     try {
       extractor.extract(inner.get(), entry);
     } catch (const UserError&) {
-      if (raw.failure) std::rethrow_exception(raw.failure);
+      decompressor.failure();
       throw;
     }
   }
   extractor.finish();
 
-  // The tar reader stops at the end-of-archive marker; the diff ID and the blob cover every byte,
-  // including the padding after it and anything after the compressed stream.
+  // The tar reader stops at the end-of-archive marker; the diff ID covers every byte, including
+  // the padding after it.
   const void* ignored = nullptr;
   for (la_ssize_t n; (n = tar.pull(&ignored)) != 0;) {
-    if (n >= 0) continue;
-    if (raw.failure) std::rethrow_exception(raw.failure);
-    throw UserError("corrupt layer archive at its end: " + error_of(outer.get(), "unknown error"));
-  }
-  for (ssize_t n; (n = raw.pull()) != 0;) {
-    if (n < 0) throw_errno("read layer");
+    if (n < 0) throw UserError("corrupt layer archive at its end: " + tar.error);
   }
 
   IngestedLayer layer;
@@ -192,7 +296,7 @@ IngestedLayer ingest_layer(int in_fd, int blob_out_fd, const std::string& target
   layer.diff_id = "sha256:" + tar.hash.finish_hex();
   layer.blob_size = raw.size;
   layer.tar_size = tar.size;
-  layer.compression = compression_of(outer.get());
+  layer.compression = compression;
   return layer;
 }
 

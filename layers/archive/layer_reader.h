@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include "layers/archive/block_queue.h"
 
 namespace layerfs {
 
@@ -23,5 +26,15 @@ struct IngestedLayer {
 // Throws UserError on a corrupt/truncated archive or a hostile entry, naming the entry; then
 // target_dir holds a partial extraction the caller must discard.
 IngestedLayer ingest_layer(int in_fd, int blob_out_fd, const std::string& target_dir);
+
+// Where the raw bytes of a layer come from: replaces `block` with the next bytes (the spent block
+// may be reused) and returns false at the end of the stream; throws when they cannot be had.
+using LayerSource = std::function<bool(Block& block)>;
+// Reads the fd in large blocks.
+LayerSource fd_source(int fd);
+// The same as ingest_layer above, from bytes another thread hands over without a pipe's copies
+// (a download).
+IngestedLayer ingest_layer(const LayerSource& source, int blob_out_fd,
+                           const std::string& target_dir);
 
 }  // namespace layerfs

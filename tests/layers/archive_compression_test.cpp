@@ -72,5 +72,32 @@ TEST(CompressedLayerTail, ReadsFromAPipe) {
   EXPECT_EQ(layer.compression, "gzip");
 }
 
+// Layers larger than a few of the decompressing thread's blocks: many blocks pass the queue, and
+// a stream cut in the middle fails cleanly (no hang between the two threads).
+std::string numbered_lines(size_t bytes) {
+  std::string data;
+  for (int i = 0; data.size() < bytes; ++i) data += "line " + std::to_string(i) + "\n";
+  return data;
+}
+
+TEST(CompressedLayerStream, ManyBlocksKeepEveryByte) {
+  TempDir tmp;
+  const std::string data = numbered_lines(9 << 20);
+  const std::string tar = build_tar({file("big", data), file("small", "s")}, "gzip");
+  UniqueFd in = fd_with(tar);
+  IngestedLayer layer = ingest_layer(in.get(), -1, tmp.make_sub("out"));
+  EXPECT_EQ(layer.blob_digest, sha256_digest(tar));
+  EXPECT_EQ(read_file(tmp.sub("out/big")), data);
+  EXPECT_EQ(read_file(tmp.sub("out/small")), "s");
+}
+
+TEST(CompressedLayerStream, TruncatedInTheMiddleIsRefused) {
+  TempDir tmp;
+  const std::string data = numbered_lines(9 << 20);
+  const std::string tar = build_tar({file("big", data)}, "gzip");
+  UniqueFd in = fd_with(tar.substr(0, tar.size() / 2));
+  EXPECT_THROW(ingest_layer(in.get(), -1, tmp.make_sub("out")), UserError);
+}
+
 }  // namespace
 }  // namespace layerfs
