@@ -1,22 +1,16 @@
 #include "registry/http.h"
 
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <exception>
-#include <mutex>
 
+#include "registry/curl_library.h"
 #include "util/error.h"
 
 namespace layerfs::registry {
 
 namespace {
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -62,7 +56,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
   long status = 0;
-  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_library().easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   if (*t->sink && status >= 200 && status < 300) {
     if (status == 200 && t->range_skip > 0) {
       size_t drop = size_t(std::min<uint64_t>(t->range_skip, n));
@@ -134,86 +128,90 @@ std::vector<std::string> HttpResponse::header_values(std::string_view name) cons
 }
 
 HttpSession::HttpSession(TlsSettings tls) : tls_(std::move(tls)) {
-  global_init();
-  curl_ = curl_easy_init();
+  curl_ = curl_library().easy_init();
   if (!curl_) throw std::runtime_error("cannot initialise libcurl");
 }
 
-HttpSession::~HttpSession() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+HttpSession::~HttpSession() { curl_library().easy_cleanup(static_cast<CURL*>(curl_)); }
 
 HttpResponse HttpSession::perform(const HttpRequest& request, const BodySink& sink,
                                   const UploadProgress& progress) {
   CURL* curl = static_cast<CURL*>(curl_);
   // Reset clears the options but keeps the connection cache: the next request to the same
   // registry reuses the TCP and TLS session.
-  curl_easy_reset(curl);
+  curl_library().easy_reset(curl);
   HttpResponse response;
   Transfer t{curl, &response, &sink, &request, &progress, 0, 0, 0, nullptr};
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_library().easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_library().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_library().easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
+  curl_library().easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+  curl_library().easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
   // A stalled server (no byte for 60 s) counts as a dropped connection.
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
-  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "layerfs/0.1");
+  curl_library().easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_library().easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_library().easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
+  curl_library().easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
+  curl_library().easy_setopt(curl, CURLOPT_USERAGENT, "layerfs/0.1");
   // HTTP/1.1, as docker and skopeo speak to registries: a session makes one request at a time, so
   // HTTP/2's multiplexing gains nothing, while its 16 KiB frames and flow control cost CPU on both
   // ends of a bulk transfer (Go's HTTP/2 server especially).
-  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1));
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, tls_.verify ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, tls_.verify ? 2L : 0L);
-  if (!tls_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_file.c_str());
+  curl_library().easy_setopt(curl, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1));
+  curl_library().easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_library().easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  curl_library().easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_library().easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  curl_library().easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, tls_.verify ? 1L : 0L);
+  curl_library().easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, tls_.verify ? 2L : 0L);
+  if (!tls_.ca_file.empty()) curl_library().easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_file.c_str());
   if (!tls_.client_cert.empty()) {
-    curl_easy_setopt(curl, CURLOPT_SSLCERT, tls_.client_cert.c_str());
-    curl_easy_setopt(curl, CURLOPT_SSLKEY, tls_.client_key.c_str());
+    curl_library().easy_setopt(curl, CURLOPT_SSLCERT, tls_.client_cert.c_str());
+    curl_library().easy_setopt(curl, CURLOPT_SSLKEY, tls_.client_key.c_str());
   }
 
   struct curl_slist* headers = nullptr;
   for (const auto& h : request.headers) {
-    headers = curl_slist_append(headers, h.c_str());
+    headers = curl_library().slist_append(headers, h.c_str());
     // A server may ignore the range and send everything: the sink still gets only the range.
     if (h.rfind("Range: bytes=", 0) == 0) t.range_skip = std::stoull(h.substr(13));
   }
   // No "Expect: 100-continue" round trip before each upload.
-  headers = curl_slist_append(headers, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  headers = curl_library().slist_append(headers, "Expect:");
+  curl_library().easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
   bool has_body = request.upload_fd >= 0 || !request.body.empty() || request.method == "PUT" ||
                   request.method == "PATCH" || request.method == "POST";
   if (request.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    curl_library().easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (has_body) {
     uint64_t length = request.upload_fd >= 0 ? request.upload_length : request.body.size();
-    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_upload);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &t);
-    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
-    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &t);
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(length));
+    curl_library().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_library().easy_setopt(curl, CURLOPT_READFUNCTION, on_upload);
+    curl_library().easy_setopt(curl, CURLOPT_READDATA, &t);
+    curl_library().easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_library().easy_setopt(curl, CURLOPT_SEEKDATA, &t);
+    curl_library().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(length));
     if (request.method != "PUT")
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      curl_library().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else if (request.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_library().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
-  CURLcode code = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
+  CURLcode code = curl_library().easy_perform(curl);
+  curl_library().slist_free_all(headers);
   if (t.error) std::rethrow_exception(t.error);
+  // A handshake that fails after this session has had answers is a server going away or
+  // restarting, not a certificate problem: worth a retry like any dropped connection.
+  bool tls_failure = is_tls_failure(code) && !answered_before_;
+  answered_before_ = answered_before_ || code == CURLE_OK || !response.headers.empty();
   if (code != CURLE_OK)
-    throw TransportError(request.method + " " + request.url + ": " + curl_easy_strerror(code),
-                         is_tls_failure(code), t.received);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    throw TransportError(
+        request.method + " " + request.url + ": " + curl_library().easy_strerror(code), tls_failure,
+        t.received);
+  curl_library().easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   char* effective = nullptr;
-  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
+  curl_library().easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
   if (effective) response.effective_url = effective;
   return response;
 }

@@ -76,6 +76,7 @@ class HttpSession {
  private:
   TlsSettings tls_;
   void* curl_;
+  bool answered_before_ = false;  // a server has answered this session (TLS worked)
 };
 
 // "a b" -> "a%20b": for query parameters.

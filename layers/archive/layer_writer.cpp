@@ -122,8 +122,10 @@ class TreeWriter {
  private:
   void write_path(int dir_fd, const std::string& name, const std::string& path) {
     struct stat native;
-    if (::fstatat(dir_fd, name.c_str(), &native, AT_SYMLINK_NOFOLLOW) != 0)
+    if (::fstatat(dir_fd, name.c_str(), &native, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return;  // removed since the listing (a tree still in use)
       throw_errno("stat " + path);
+    }
     if (S_ISSOCK(native.st_mode)) {
       spdlog::warn("{}: sockets cannot be stored in a tar; skipped", path);
       return;
@@ -131,7 +133,14 @@ class TreeWriter {
     const std::string proc_path = "/proc/self/fd/" + std::to_string(dir_fd) + "/" + name;
     std::optional<OverrideStat> override;
     std::vector<Xattr> xattrs;
-    for (auto& x : list_xattrs(proc_path)) {
+    std::vector<Xattr> stored;
+    try {
+      stored = list_xattrs(proc_path);
+    } catch (const SysError& e) {
+      if (e.code() == ENOENT) return;  // removed since the listing
+      throw;
+    }
+    for (auto& x : stored) {
       if (x.name == kOverrideStatXattr) {
         override = parse_override_stat(x.value);
         if (!override)
@@ -174,6 +183,7 @@ class TreeWriter {
     switch (type) {
       case S_IFREG:
         file.reset(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!file && errno == ENOENT) return;  // removed since the listing
         if (!file) throw_errno("open " + path);
         archive_entry_set_size(e, native.st_size);
         break;

@@ -24,6 +24,8 @@ struct WrittenLayer {
 // user.containers.override_stat where present (placeholders become the devices, fifos and
 // symlinks they stand for), privileged xattrs stored by a rootless extraction get their real
 // names back. Whiteout files (.wh.*) are ordinary files here and are written as they are.
+// A tree still in use (a running container's upper) may change meanwhile: entries removed
+// after their directory was listed are left out rather than failing the whole tar.
 WrittenLayer write_layer_tar(const std::string& layer_dir, int out_fd,
                              const LayerTarOptions& opts = {});
 

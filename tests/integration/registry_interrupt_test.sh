@@ -52,6 +52,7 @@ if wait_for_partial "$LAYERFS_ROOT/tmp" blob; then
   restart_registry main
   wait "$pull_pid"; rc=$?
   expect_eq "pull survives a registry restart" "$rc:$(lf inspect --format '{{.Id}}' "$R/big/image:v1" 2>&1)" "0:$image_id"
+  [ "$rc" = 0 ] || sed 's/^/  pull: /' "$TEST_TMP/pull.out" >&2
 else
   wait "$pull_pid"
   fail "could not catch the pull mid-transfer: $(cat "$TEST_TMP/pull.out")"
