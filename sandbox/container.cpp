@@ -135,8 +135,9 @@ Container find_container(const Store& store, const std::string& text) {
   return load_container(store, resolve_container(store, text));
 }
 
-void save_container(const Container& container) {
-  write_file_atomic(container.dir + "/config.json", container.record.dump(2) + "\n");
+void save_container(const Container& container, Durability durability) {
+  write_file_atomic(container.dir + "/config.json", container.record.dump(2) + "\n", 0644,
+                    durability);
 }
 
 std::string new_container_id() {
@@ -174,7 +175,7 @@ std::string new_container_name(const Store& store) {
   }
 }
 
-void record_started(Container& container, pid_t init_pid) {
+void record_started(Container& container, pid_t init_pid, Durability durability) {
   auto& state = container.record["State"];
   state["Status"] = "running";
   state["Running"] = true;
@@ -183,7 +184,7 @@ void record_started(Container& container, pid_t init_pid) {
   state["Error"] = "";
   state["StartedAt"] = now_rfc3339();
   state["FinishedAt"] = "0001-01-01T00:00:00Z";
-  save_container(container);
+  save_container(container, durability);
 }
 
 void record_exited(Container& container, int exit_code) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "layers/store.h"
+#include "util/fs.h"
 
 namespace layerfs::sandbox {
 
@@ -39,7 +40,7 @@ Container load_container(const Store& store, const std::string& id);
 // Full ID, unique ID prefix or name; throws UserError "No such container: TEXT".
 std::string resolve_container(const Store& store, const std::string& text);
 Container find_container(const Store& store, const std::string& text);
-void save_container(const Container& container);
+void save_container(const Container& container, Durability durability = Durability::Synced);
 
 // True while the container's supervisor lives (it holds the running lock).
 bool supervisor_alive(const Container& container);
@@ -51,7 +52,8 @@ std::string new_container_name(const Store& store);
 void check_name_free(const Store& store, const std::string& name);
 
 // Records the start (running, Pid, StartedAt) and the end (exited, ExitCode, FinishedAt).
-void record_started(Container& container, pid_t init_pid);
+void record_started(Container& container, pid_t init_pid,
+                    Durability durability = Durability::Synced);
 void record_exited(Container& container, int exit_code);
 
 // Kills a running container (SIGKILL to its pid 1) and waits for its supervisor to finish.

@@ -315,9 +315,11 @@ Container create_container(const Store& store, const RunOptions& options) {
         {"Healthcheck", healthcheck_for(options, image_config)}}},
       {"NetworkSettings", {{"Networks", {{network, Json::object()}}}, {"Ports", Json::object()}}}};
   staged.record = c.record;
-  save_container(staged);
+  // A --rm container's record goes away with it: losing it in a power cut loses nothing.
+  Durability durability = options.auto_remove ? Durability::Unsynced : Durability::Synced;
+  save_container(staged, durability);
   if (::rename(staged.dir.c_str(), c.dir.c_str()) != 0) throw_errno("rename into " + c.dir);
-  fsync_dir(store.containers_dir());
+  if (durability == Durability::Synced) fsync_dir(store.containers_dir());
   return c;
 }
 
@@ -354,13 +356,13 @@ int start_container(const Store& store, const std::string& id, bool detach) {
   hooks.before_namespaces = [c, health, monitor] {
     if (health) *monitor = std::make_unique<HealthMonitor>(c, *health);
   };
-  hooks.on_start = [c, monitor](pid_t init_pid) mutable {
+  hooks.on_start = [c, monitor, auto_remove](pid_t init_pid) mutable {
     int fd = ::open(c.lock_path().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || ::flock(fd, LOCK_EX) != 0) throw_errno("lock " + c.lock_path());
     if (*monitor)
       c.record["State"]["Health"] = {
           {"Status", "starting"}, {"FailingStreak", 0}, {"Log", Json::array()}};
-    record_started(c, init_pid);
+    record_started(c, init_pid, auto_remove ? Durability::Unsynced : Durability::Synced);
     if (*monitor) (*monitor)->start(init_pid);
     // fd stays open on purpose: the lock is released when the supervisor exits.
   };

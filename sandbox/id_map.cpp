@@ -31,19 +31,16 @@ void write_proc_file(pid_t pid, const std::string& file, const std::string& text
   if (!ok) throw_errno("write " + path);
 }
 
-void map_with_helper(const std::string& helper, pid_t pid, unsigned long own_id,
-                     const SubIdRange& range) {
-  std::vector<std::string> argv = {helper,
-                                   std::to_string(pid),
-                                   "0",
-                                   std::to_string(own_id),
-                                   "1",
-                                   "1",
-                                   std::to_string(range.start),
-                                   std::to_string(range.count)};
-  if (int status = run_and_wait(argv); status != 0)
-    throw UserError(helper + " " + std::to_string(pid) + " failed (exit " + std::to_string(status) +
-                    ")");
+std::vector<std::string> helper_command(const std::string& helper, pid_t pid, unsigned long own_id,
+                                        const SubIdRange& range) {
+  return {helper,
+          std::to_string(pid),
+          "0",
+          std::to_string(own_id),
+          "1",
+          "1",
+          std::to_string(range.start),
+          std::to_string(range.count)};
 }
 
 }  // namespace
@@ -78,8 +75,14 @@ void write_id_maps(pid_t pid) {
   auto uids = range_from("/etc/subuid", name, uid);
   auto gids = range_from("/etc/subgid", name, uid);
   if (uids && gids) {
-    map_with_helper("newuidmap", pid, uid, *uids);
-    map_with_helper("newgidmap", pid, gid, *gids);
+    // The two setuid helpers are independent: run together, they cost one start-up, not two.
+    std::vector<std::vector<std::string>> commands = {helper_command("newuidmap", pid, uid, *uids),
+                                                      helper_command("newgidmap", pid, gid, *gids)};
+    std::vector<int> statuses = run_all_and_wait(commands);
+    for (size_t i = 0; i < commands.size(); ++i)
+      if (statuses[i] != 0)
+        throw UserError(commands[i][0] + " " + std::to_string(pid) + " failed (exit " +
+                        std::to_string(statuses[i]) + ")");
     return;
   }
   static bool warned = false;

@@ -215,19 +215,21 @@ void write_all(int fd, const void* data, size_t size, const std::string& path) {
 
 void AtomicFile::write(const void* data, size_t size) { write_all(fd_, data, size, tmp_path_); }
 
-void AtomicFile::commit() {
-  if (::fsync(fd_) != 0) throw_errno("fsync " + tmp_path_);
+void AtomicFile::commit(Durability durability) {
+  const bool sync = durability == Durability::Synced;
+  if (sync && ::fsync(fd_) != 0) throw_errno("fsync " + tmp_path_);
   ::close(std::exchange(fd_, -1));
   if (::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
     throw_errno("rename to " + final_path_);
   committed_ = true;
-  fsync_dir(dirname_of(final_path_));
+  if (sync) fsync_dir(dirname_of(final_path_));
 }
 
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                       Durability durability) {
   AtomicFile file(path, dirname_of(path), mode);
   file.write(data);
-  file.commit();
+  file.commit(durability);
 }
 
 void write_new_file(const std::string& path, std::string_view data, mode_t mode) {

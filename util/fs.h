@@ -39,6 +39,10 @@ std::string real_path(const std::string& path);
 
 // Writes a file durably: temp file beside the target, fsync, rename, fsync of the directory.
 // Readers see either the old content or the new one, never a mix.
+// Whether a write must be on disk before it counts (fsync), or only atomic: records that a
+// crash may lose, such as those of a container removed when it exits, skip the sync.
+enum class Durability { Synced, Unsynced };
+
 class AtomicFile {
  public:
   // tmp_dir must be on the same file system as final_path.
@@ -51,7 +55,7 @@ class AtomicFile {
   void write(std::string_view data) { write(data.data(), data.size()); }
   int fd() const { return fd_; }
   const std::string& temp_path() const { return tmp_path_; }
-  void commit();
+  void commit(Durability durability = Durability::Synced);
 
  private:
   std::string final_path_;
@@ -60,7 +64,8 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644,
+                       Durability durability = Durability::Synced);
 // Creates a file that must not exist yet, without syncing it: for files inside a staging
 // directory that one rename makes visible, where a sync per file would only add latency.
 void write_new_file(const std::string& path, std::string_view data, mode_t mode = 0644);

@@ -47,6 +47,20 @@ int run_and_wait(const std::vector<std::string>& argv) {
   return pid < 0 ? 127 : wait_status(pid);
 }
 
+std::vector<int> run_all_and_wait(const std::vector<std::vector<std::string>>& commands) {
+  std::vector<pid_t> pids;
+  try {
+    for (const auto& argv : commands) pids.push_back(spawn(argv, nullptr));
+  } catch (...) {
+    for (pid_t pid : pids)
+      if (pid > 0) wait_status(pid);
+    throw;
+  }
+  std::vector<int> statuses;
+  for (pid_t pid : pids) statuses.push_back(pid < 0 ? 127 : wait_status(pid));
+  return statuses;
+}
+
 ProgramOutput run_with_input(const std::vector<std::string>& argv, const std::string& input) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw_errno("pipe");

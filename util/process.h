@@ -10,6 +10,9 @@ namespace layerfs {
 // Returns its exit status, 128+N when signal N ended it, and 127 when it could not be executed.
 // Throws SysError when no process could be created.
 int run_and_wait(const std::vector<std::string>& argv);
+// Runs every command at once (independent helpers, such as newuidmap and newgidmap) and waits
+// for all; returns their statuses in order, as run_and_wait would.
+std::vector<int> run_all_and_wait(const std::vector<std::vector<std::string>>& commands);
 
 struct ProgramOutput {
   int status = 0;      // as run_and_wait
