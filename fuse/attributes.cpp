@@ -21,11 +21,15 @@ std::optional<OverrideStat> override_of(FileAt at) {
 
 }  // namespace
 
+struct stat presented_stat(FileAt at, const struct stat& native) {
+  // Symlinks cannot carry user xattrs: skip the lookup.
+  return apply_override_stat(native, S_ISLNK(native.st_mode) ? std::nullopt : override_of(at));
+}
+
 int presented_stat_at(FileAt at, struct stat& out) {
   struct stat native;
   if (int err = stat_at(at, native)) return err;
-  // Symlinks cannot carry user xattrs: skip the lookup.
-  out = apply_override_stat(native, S_ISLNK(native.st_mode) ? std::nullopt : override_of(at));
+  out = presented_stat(at, native);
   return 0;
 }
 
@@ -44,11 +48,13 @@ int record_presented(FileAt at, const Presented& want) {
   auto existing = symlink ? std::nullopt : override_of(at);
 
   if (!running_rootless()) {
-    if (native.st_uid != want.uid || native.st_gid != want.gid) {
+    const bool chowned = native.st_uid != want.uid || native.st_gid != want.gid;
+    if (chowned) {
       if (int err = chown_at(at, want.uid, want.gid)) return err;
     }
     // After the chown, which clears setuid/setgid bits.
-    if (!symlink) {
+    const bool mode_lost = chowned && (perm & (S_ISUID | S_ISGID)) != 0;
+    if (!symlink && ((native.st_mode & 07777) != perm || mode_lost)) {
       if (int err = chmod_at(at, perm)) return err;
     }
     if (!existing) return 0;

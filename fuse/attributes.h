@@ -15,6 +15,8 @@ namespace layerfs::fuse {
 
 // The image's view of a backing file. 0 or errno.
 int presented_stat_at(FileAt at, struct stat& out);
+// The same, for a file already stat'ed as `native`.
+struct stat presented_stat(FileAt at, const struct stat& native);
 // Adds what the node decides to the backing file's presented stat: the stable inode number and
 // st_nlink 1 for merged directories.
 void present_node(const Node& node, struct stat& out);

@@ -99,9 +99,9 @@ void remove_temp(int scratch, const std::string& tmp) {
 // Copies the lower file `source` into upper directory `upper_dir` as `name`.
 void copy_entry(UnionFs& fs, int upper_dir, const std::string& name, FileAt source, uint64_t ino,
                 const std::string* metacopy_origin = nullptr, PreparedData* prepared = nullptr) {
-  struct stat st, shown;
+  struct stat st;
   check(stat_at(source, st), "stat copy-up source");
-  check(presented_stat_at(source, shown), "stat copy-up source");
+  const struct stat shown = presented_stat(source, st);
   int scratch = fs.layers.scratch_fd();
   const std::string* ready =
       prepared != nullptr && metacopy_origin == nullptr ? prepared->for_source(st) : nullptr;

@@ -18,6 +18,10 @@ void init(void* userdata, fuse_conn_info* conn) {
   // Writes are cached by the kernel only as pages; no writeback cache, so the daemon sees each
   // write (O_APPEND and copy-up stay simple).
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  // Every change goes through this daemon, which invalidates what it changes; lower layers never
+  // change. The kernel's own guess (drop a file's pages when a refreshed mtime looks different)
+  // only threw away warm pages of large lower files.
+  conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 }
 
 }  // namespace layerfs::fuse::ops
