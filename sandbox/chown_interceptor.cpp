@@ -205,8 +205,9 @@ int record_change(const seccomp_notif& req, int listener, const ChownCall& call,
 
 }  // namespace
 
-bool single_id_namespace() {
-  auto ranges = id_map("/proc/self/uid_map");
+bool single_id_namespace(pid_t pid) {
+  std::string file = "/proc/" + (pid > 0 ? std::to_string(pid) : std::string("self")) + "/uid_map";
+  auto ranges = id_map(file.c_str());
   return ranges.size() == 1 && ranges[0].count == 1;
 }
 

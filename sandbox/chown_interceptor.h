@@ -2,18 +2,21 @@
 // instead of refused.
 //
 // A user without a subuid range gets a namespace that maps only id 0, where the kernel answers
-// chown(2) to any other id with EINVAL. The container's pid 1 installs a seccomp filter that
-// hands the chown and chmod families of system calls to it (SECCOMP_RET_USER_NOTIF): calls that
-// the kernel can do go on to it unchanged; the others become a request to the union's daemon
-// (fuse/chown_request.h), which records the owner for the layer, as rootless builders do.
+// chown(2) to any other id with EINVAL. The container's pid 1 (and an exec'd command, answered by
+// a handler of its own) installs a seccomp filter that hands the chown and chmod families of
+// system calls to it (SECCOMP_RET_USER_NOTIF): calls that the kernel can do go on to it
+// unchanged; the others become a request to the union's daemon (fuse/chown_request.h), which
+// records the owner for the layer, as rootless builders do.
 #pragma once
+
+#include <sys/types.h>
 
 #include "util/unique_fd.h"
 
 namespace layerfs::sandbox {
 
-// True when this process's user namespace maps a single uid (no subuid range).
-bool single_id_namespace();
+// True when the user namespace of `pid` (0: this process) maps a single uid (no subuid range).
+bool single_id_namespace(pid_t pid = 0);
 
 // Installs the filter on the calling process and its future children; returns the listener.
 // The caller must not itself make the intercepted calls.

@@ -4,10 +4,12 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sandbox/chown_interceptor.h"
 #include "sandbox/command_exec.h"
 #include "sandbox/pty.h"
 #include "sandbox/sandbox.h"
@@ -65,6 +67,56 @@ bool wait_exit(pid_t pid, std::chrono::milliseconds limit) {
   return n != 0;
 }
 
+// Answers the intercepted chown calls of the command (and what it starts) until none of them is
+// left; the listener comes from the command through `socket`. Runs in the container's pid
+// namespace, where the callers' pids and /proc agree, as pid 1 answers for `run`.
+[[noreturn]] void serve_chown_calls(int socket) {
+  // Nothing of the exec may stay open here (its output, its error pipe): the handler can
+  // outlive the command, as long as processes it started run.
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::dup2(null, fd);
+  constexpr int kSocket = 3;
+  if (socket != kSocket && ::dup2(socket, kSocket) < 0) ::_exit(1);
+  ::close_range(kSocket + 1, ~0U, 0);
+  UniqueFd listener = receive_fd(kSocket);
+  ::close(kSocket);
+  while (listener) {
+    pollfd ready{listener.get(), POLLIN, 0};
+    if (retry_eintr([&] { return ::poll(&ready, 1, -1); }) < 0) break;
+    if (ready.revents & POLLIN) {
+      answer_chown_call(listener.get());
+    } else if (ready.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+      break;  // every process under the filter has exited
+    }
+  }
+  ::_exit(0);
+}
+
+// Without a subuid range, exec'd commands get run's chown interception too: a handler process
+// forked into the container's pid namespace; returns the socket the command sends its listener
+// on (invalid when not `needed`: the namespace maps every id a chown can name).
+UniqueFd start_chown_handler(bool needed) {
+  if (!needed) return UniqueFd();
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
+  UniqueFd ours(pair[0]), theirs(pair[1]);
+  // Forked twice: the handler's parent exits at once, so that the container's pid 1 becomes
+  // its parent and reaps it (we are outside the pid namespace and may be gone long before).
+  pid_t middle = ::fork();
+  if (middle < 0) throw_errno("fork");
+  if (middle == 0) {
+    ours.reset();
+    pid_t handler = ::fork();
+    if (handler == 0) serve_chown_calls(theirs.release());
+    ::_exit(handler < 0 ? 1 : 0);
+  }
+  int status = 0;
+  retry_eintr([&] { return ::waitpid(middle, &status, 0); });
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw UserError("cannot start a chown handler");
+  return ours;
+}
+
 }  // namespace
 
 int exec_in_container(const Container& container, const ExecOptions& options) {
@@ -99,14 +151,24 @@ int exec_in_container(const Container& container, const ExecOptions& options) {
         ::dup2(options.output_fd, STDOUT_FILENO);
         ::dup2(options.output_fd, STDERR_FILENO);
       }
+      // Read through our /proc: once in the container's mounts, we have no /proc entry.
+      const bool intercept_chown = single_id_namespace(init);
       join_namespaces(init);
       ResolvedUser user = resolve_user(spec.user, read_file_if_exists("/etc/passwd").value_or(""),
                                        read_file_if_exists("/etc/group").value_or(""));
       Pty pty;
       if (options.tty) pty = open_pty();  // the container's /dev/ptmx: we are in its mounts
+      UniqueFd chown_handler = start_chown_handler(intercept_chown);
       pid_t command = ::fork();
       if (command < 0) throw_errno("fork");
-      if (command == 0) exec_command(spec, user, error_write.get(), pty.slave_path);
+      if (command == 0) {
+        if (chown_handler) {
+          UniqueFd listener = install_chown_interceptor();
+          send_fd(chown_handler.get(), listener.get());
+        }
+        exec_command(spec, user, error_write.get(), pty.slave_path);
+      }
+      chown_handler.reset();
       error_write.reset();
       for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(sig, SIG_IGN);
       if (pty.master)

@@ -30,6 +30,12 @@ scenario() {
   l commit -a "Seed <seed@example.com>" -m "running commit" web seeded:v1 >/dev/null || fail "$t commit running"
   expect_eq "$t committed image from a running container" "$(l run --rm seeded:v1 cat /srv-file)" "hello"
   expect_eq "$t container still running after commit" "$(l ps -q | wc -l)" "1"
+  # chown to another id in an exec'd command: native with a subuid range, recorded without one
+  # (also from a process the command leaves behind).
+  expect_eq "$t exec chown" "$(l exec web sh -c 'touch /owned /later && chown 33:34 /owned && echo ok')" "ok"
+  l exec web sh -c '(sleep 0.3; chown 35:36 /later) >/dev/null 2>&1 &'
+  sleep 0.8
+  expect_eq "$t owners of exec'd chowns" "$(l export web | tar -tvf - owned later | awk '{print $6 "=" $2}' | tr '\n' ' ')" "later=35/36 owned=33/34 "
   # commit pauses the container (SIGSTOP) and continues what it stopped, not what was stopped.
   l exec web sh -c '(i=0; while true; do i=$((i + 1)); echo $i > /tick.new; mv /tick.new /tick; sleep 0.05; done) >/dev/null 2>&1 &'
   local stopped_pid
