@@ -6,6 +6,7 @@
 #include "fuse/attributes.h"
 #include "fuse/layer_search.h"
 #include "fuse/path_fd.h"
+#include "util/namespace_ids.h"
 
 namespace layerfs::fuse {
 
@@ -102,9 +103,17 @@ void UnionFs::forget(Node& node, uint64_t count) {
   if (table.forget(node, count) && dir) dir_fds.drop(id, layers.size());
 }
 
+void UnionFs::present_ids(struct stat& st) {
+  static const std::vector<IdRange> uids = read_id_map("/proc/self/uid_map");
+  static const std::vector<IdRange> gids = read_id_map("/proc/self/gid_map");
+  if (!uids.empty() && !id_mapped(uids, st.st_uid)) st.st_uid = 0;
+  if (!gids.empty() && !id_mapped(gids, st.st_gid)) st.st_gid = 0;
+}
+
 int UnionFs::fill_entry(const Node& node, fuse_entry_param& entry) {
   entry = fuse_entry_param{};
   if (int err = stat_node(node, entry.attr)) return err;
+  present_ids(entry.attr);
   entry.ino = table.id_of(node);
   entry.attr_timeout = timeout;
   entry.entry_timeout = timeout;

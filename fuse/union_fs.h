@@ -57,6 +57,11 @@ class UnionFs {
   FileRef locate(const Node& node);
   // The attributes shown for `node`. 0 or errno.
   int stat_node(const Node& node, struct stat& out);
+  // Before attributes go to the kernel: a recorded owner our user namespace cannot name (a chown
+  // to another id without a subuid range) is shown as root, who owns the file there, as rootless
+  // podman leaves it; shown as the overflow id, the kernel would refuse to write or remove the
+  // file. The layer keeps the recorded owner.
+  static void present_ids(struct stat& st);
   // Marks `node` removed (its name is about to go), keeping its file reachable if it is open.
   // Needs the tree lock exclusively.
   void mark_removed(Node& node);

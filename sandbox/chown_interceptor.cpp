@@ -24,6 +24,7 @@
 #include "fuse/chown_request.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/namespace_ids.h"
 
 namespace layerfs::sandbox {
 
@@ -40,22 +41,8 @@ constexpr uint32_t kAuditArch = AUDIT_ARCH_AARCH64;
 constexpr unsigned kFuseSuperMagic = 0x65735546;
 constexpr uint32_t kUnchanged = static_cast<uint32_t>(-1);
 
-struct IdRange {
-  uint32_t inside, count;
-};
-
-std::vector<IdRange> id_map(const char* file) {
-  std::vector<IdRange> ranges;
-  std::istringstream in(read_file_if_exists(file).value_or(""));
-  uint32_t inside = 0, outside = 0, count = 0;
-  while (in >> inside >> outside >> count) ranges.push_back({inside, count});
-  return ranges;
-}
-
 bool mapped(const std::vector<IdRange>& ranges, uint32_t id) {
-  if (id == kUnchanged) return true;
-  return std::any_of(ranges.begin(), ranges.end(),
-                     [id](const IdRange& r) { return id >= r.inside && id - r.inside < r.count; });
+  return id == kUnchanged || id_mapped(ranges, id);
 }
 
 // The call, decoded from its registers.
@@ -207,7 +194,7 @@ int record_change(const seccomp_notif& req, int listener, const ChownCall& call,
 
 bool single_id_namespace(pid_t pid) {
   std::string file = "/proc/" + (pid > 0 ? std::to_string(pid) : std::string("self")) + "/uid_map";
-  auto ranges = id_map(file.c_str());
+  auto ranges = read_id_map(file.c_str());
   return ranges.size() == 1 && ranges[0].count == 1;
 }
 
@@ -255,8 +242,8 @@ void answer_chown_call(int listener) {
   if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) return;  // the caller went away
   resp->id = req->id;
   ChownCall call = decode(req->data);
-  static const auto uids = id_map("/proc/self/uid_map");
-  static const auto gids = id_map("/proc/self/gid_map");
+  static const auto uids = read_id_map("/proc/self/uid_map");
+  static const auto gids = read_id_map("/proc/self/gid_map");
   bool pass_through = !call.chmod && mapped(uids, call.uid) && mapped(gids, call.gid);
   int err = pass_through ? 0 : record_change(*req, listener, call, uids, gids, pass_through);
   if (pass_through)

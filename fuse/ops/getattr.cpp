@@ -16,6 +16,7 @@ void getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
     fuse_reply_err(req, err);
     return;
   }
+  UnionFs::present_ids(st);
   fuse_reply_attr(req, &st, fs.timeout);
 }
 

@@ -69,6 +69,7 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
         (to_set &
          (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE)))
       invalidate_aliases(fs, node.ino, &node);
+    UnionFs::present_ids(st);
     fuse_reply_attr(req, &st, fs.timeout);
   });
 }
