@@ -57,6 +57,11 @@ void InodeTable::ref(Node& node) {
   node.nlookup++;
 }
 
+bool InodeTable::known_to_kernel(const Node& node) {
+  std::lock_guard lock(mutex_);
+  return node.nlookup > 0;
+}
+
 bool InodeTable::forget(Node& node, uint64_t count) {
   std::shared_ptr<Node> last_reference;  // released after the lock
   std::lock_guard lock(mutex_);

@@ -39,6 +39,8 @@ class InodeTable {
   void ref(Node& node);
   // Drops `count` lookup references; forgets the node when none remain (then returns true).
   bool forget(Node& node, uint64_t count);
+  // True while the kernel holds lookup references to the node.
+  bool known_to_kernel(const Node& node);
   // The name no longer leads to `node` (unlink, rmdir, rename over it).
   void detach(Node& node);
   // Moves `node` to new_parent/new_name (rename), in the index and in the node itself.

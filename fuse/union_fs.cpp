@@ -82,9 +82,9 @@ int UnionFs::stat_node(const Node& node, struct stat& out) {
   return 0;
 }
 
-void UnionFs::mark_removed(Node& node) {
+void UnionFs::mark_removed(Node& node, bool replaced) {
   if (node.removed) return;
-  if (node.open_handles.load() > 0) {
+  if (node.open_handles.load() > 0 || (replaced && table.known_to_kernel(node))) {
     try {
       FileRef file = locate(node);
       int fd = file.at().is_self() ? ::fcntl(file.dir->get(), F_DUPFD_CLOEXEC, 0)

@@ -62,9 +62,11 @@ class UnionFs {
   // podman leaves it; shown as the overflow id, the kernel would refuse to write or remove the
   // file. The layer keeps the recorded owner.
   static void present_ids(struct stat& st);
-  // Marks `node` removed (its name is about to go), keeping its file reachable if it is open.
-  // Needs the tree lock exclusively.
-  void mark_removed(Node& node);
+  // Marks `node` removed (its name is about to go), keeping its file reachable if it is open, or,
+  // with `replaced`, while the kernel knows it: a name that a rename replaces never stops existing,
+  // so an open that found the old file just before must still open it. Needs the tree lock
+  // exclusively.
+  void mark_removed(Node& node, bool replaced = false);
   // Undoes mark_removed when removing the name failed.
   static void unmark_removed(Node& node) {
     node.removed = false;

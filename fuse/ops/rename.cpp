@@ -100,7 +100,7 @@ void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
     if (!dst_exists) fs.whiteouts.remove_whiteout(dst_upper->get(), newname);
     // A replaced file stays reachable for whoever has it open.
     const bool replaces = dst_node && !exchange;
-    if (replaces) fs.mark_removed(*dst_node);
+    if (replaces) fs.mark_removed(*dst_node, true);
     unsigned int rename_flags = exchange ? RENAME_EXCHANGE : 0;
     if (::renameat2(src_upper->get(), name, dst_upper->get(), newname, rename_flags) != 0) {
       int err = errno;
