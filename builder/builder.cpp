@@ -561,7 +561,6 @@ class Builder {
     return path;
   }
 
-  // Registers the state's config (plus the new layer) as an image whose parent is the previous.
   std::string created_time() const {
     return options_.source_date_epoch ? rfc3339_of(*options_.source_date_epoch) : now_rfc3339();
   }
@@ -613,6 +612,7 @@ class Builder {
     if (options_.progress) options_.progress->step_done(step_number_, seconds);
   }
 
+  // Registers the state's config (plus the new layer) as an image whose parent is the previous.
   void commit(StageState& state, const std::string& created_by, bool empty_layer,
               const LayerInfo& layer, const std::string& key) {
     std::string created = created_time();

@@ -8,6 +8,7 @@
 
 #include "registry/http.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/sha256.h"
 #include "util/unique_fd.h"
 
@@ -36,15 +37,6 @@ struct timespec modification_time(const std::string& last_modified) {
   const char* end = ::strptime(last_modified.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (last_modified.empty() || end == nullptr || *end != '\0') return {0, 0};
   return {::timegm(&tm), 0};
-}
-
-void write_all(int fd, const char* data, size_t size, const std::string& path) {
-  while (size > 0) {
-    ssize_t n = retry_eintr([&] { return ::write(fd, data, size); });
-    if (n < 0) throw_errno("write " + path);
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
 }
 
 }  // namespace

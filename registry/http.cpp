@@ -136,82 +136,82 @@ HttpSession::~HttpSession() { curl_library().easy_cleanup(static_cast<CURL*>(cur
 
 HttpResponse HttpSession::perform(const HttpRequest& request, const BodySink& sink,
                                   const UploadProgress& progress) {
+  const CurlLibrary& api = curl_library();
   CURL* curl = static_cast<CURL*>(curl_);
   // Reset clears the options but keeps the connection cache: the next request to the same
   // registry reuses the TCP and TLS session.
-  curl_library().easy_reset(curl);
+  api.easy_reset(curl);
   HttpResponse response;
   Transfer t{curl, &response, &sink, &request, &progress, 0, 0, 0, nullptr};
 
-  curl_library().easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_library().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_library().easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
-  curl_library().easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-  curl_library().easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  api.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
+  api.easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
   // A stalled server (no byte for 60 s) counts as a dropped connection.
-  curl_library().easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_library().easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_library().easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
-  curl_library().easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
-  curl_library().easy_setopt(curl, CURLOPT_USERAGENT, "layerfs/0.1");
+  api.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  api.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+  api.easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
+  api.easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
+  api.easy_setopt(curl, CURLOPT_USERAGENT, "layerfs/0.1");
   // HTTP/1.1, as docker and skopeo speak to registries: a session makes one request at a time, so
   // HTTP/2's multiplexing gains nothing, while its 16 KiB frames and flow control cost CPU on both
   // ends of a bulk transfer (Go's HTTP/2 server especially).
-  curl_library().easy_setopt(curl, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1));
-  curl_library().easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_library().easy_setopt(curl, CURLOPT_HEADERDATA, &t);
-  curl_library().easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_library().easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-  curl_library().easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, tls_.verify ? 1L : 0L);
-  curl_library().easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, tls_.verify ? 2L : 0L);
-  if (!tls_.ca_file.empty()) curl_library().easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_file.c_str());
+  api.easy_setopt(curl, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1));
+  api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  api.easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  api.easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  api.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, tls_.verify ? 1L : 0L);
+  api.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, tls_.verify ? 2L : 0L);
+  if (!tls_.ca_file.empty()) api.easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_file.c_str());
   if (!tls_.client_cert.empty()) {
-    curl_library().easy_setopt(curl, CURLOPT_SSLCERT, tls_.client_cert.c_str());
-    curl_library().easy_setopt(curl, CURLOPT_SSLKEY, tls_.client_key.c_str());
+    api.easy_setopt(curl, CURLOPT_SSLCERT, tls_.client_cert.c_str());
+    api.easy_setopt(curl, CURLOPT_SSLKEY, tls_.client_key.c_str());
   }
 
   struct curl_slist* headers = nullptr;
   for (const auto& h : request.headers) {
-    headers = curl_library().slist_append(headers, h.c_str());
+    headers = api.slist_append(headers, h.c_str());
     // A server may ignore the range and send everything: the sink still gets only the range.
     if (h.rfind("Range: bytes=", 0) == 0) t.range_skip = std::stoull(h.substr(13));
   }
   // No "Expect: 100-continue" round trip before each upload.
-  headers = curl_library().slist_append(headers, "Expect:");
-  curl_library().easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  headers = api.slist_append(headers, "Expect:");
+  api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
   bool has_body = request.upload_fd >= 0 || !request.body.empty() || request.method == "PUT" ||
                   request.method == "PATCH" || request.method == "POST";
   if (request.method == "HEAD") {
-    curl_library().easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    api.easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (has_body) {
     uint64_t length = request.upload_fd >= 0 ? request.upload_length : request.body.size();
-    curl_library().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_library().easy_setopt(curl, CURLOPT_READFUNCTION, on_upload);
-    curl_library().easy_setopt(curl, CURLOPT_READDATA, &t);
-    curl_library().easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
-    curl_library().easy_setopt(curl, CURLOPT_SEEKDATA, &t);
-    curl_library().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(length));
+    api.easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    api.easy_setopt(curl, CURLOPT_READFUNCTION, on_upload);
+    api.easy_setopt(curl, CURLOPT_READDATA, &t);
+    api.easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
+    api.easy_setopt(curl, CURLOPT_SEEKDATA, &t);
+    api.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(length));
     if (request.method != "PUT")
-      curl_library().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else if (request.method != "GET") {
-    curl_library().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
-  CURLcode code = curl_library().easy_perform(curl);
-  curl_library().slist_free_all(headers);
+  CURLcode code = api.easy_perform(curl);
+  api.slist_free_all(headers);
   if (t.error) std::rethrow_exception(t.error);
   // A handshake that fails after this session has had answers is a server going away or
   // restarting, not a certificate problem: worth a retry like any dropped connection.
   bool tls_failure = is_tls_failure(code) && !answered_before_;
   answered_before_ = answered_before_ || code == CURLE_OK || !response.headers.empty();
   if (code != CURLE_OK)
-    throw TransportError(
-        request.method + " " + request.url + ": " + curl_library().easy_strerror(code), tls_failure,
-        t.received);
-  curl_library().easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    throw TransportError(request.method + " " + request.url + ": " + api.easy_strerror(code),
+                         tls_failure, t.received);
+  api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   char* effective = nullptr;
-  curl_library().easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
+  api.easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
   if (effective) response.effective_url = effective;
   return response;
 }

@@ -194,7 +194,7 @@ int record_change(const seccomp_notif& req, int listener, const ChownCall& call,
 
 bool single_id_namespace(pid_t pid) {
   std::string file = "/proc/" + (pid > 0 ? std::to_string(pid) : std::string("self")) + "/uid_map";
-  auto ranges = read_id_map(file.c_str());
+  auto ranges = read_id_map(file);
   return ranges.size() == 1 && ranges[0].count == 1;
 }
 

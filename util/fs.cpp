@@ -199,19 +199,15 @@ AtomicFile::~AtomicFile() {
   if (!committed_) ::unlink(tmp_path_.c_str());
 }
 
-namespace {
-
-void write_all(int fd, const void* data, size_t size, const std::string& path) {
+void write_all(int fd, const void* data, size_t size, const std::string& what) {
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
     ssize_t n = retry_eintr([&] { return ::write(fd, p, size); });
-    if (n < 0) throw_errno("write " + path);
+    if (n < 0) throw_errno("write " + what);
     p += n;
     size -= static_cast<size_t>(n);
   }
 }
-
-}  // namespace
 
 void AtomicFile::write(const void* data, size_t size) { write_all(fd_, data, size, tmp_path_); }
 

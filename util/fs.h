@@ -66,6 +66,8 @@ class AtomicFile {
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644,
                        Durability durability = Durability::Synced);
+// Writes all of `data` to fd (retrying short writes); throws SysError naming `what`.
+void write_all(int fd, const void* data, size_t size, const std::string& what);
 // Creates a file that must not exist yet, without syncing it: for files inside a staging
 // directory that one rename makes visible, where a sync per file would only add latency.
 void write_new_file(const std::string& path, std::string_view data, mode_t mode = 0644);

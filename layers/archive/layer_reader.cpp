@@ -13,6 +13,7 @@
 #include "layers/archive/block_queue.h"
 #include "layers/archive/layer_extractor.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/override_stat.h"
 #include "util/sha256.h"
 
@@ -30,15 +31,6 @@ using ArchiveReader = std::unique_ptr<struct archive, ArchiveDeleter>;
 std::string error_of(struct archive* a, const char* fallback) {
   const char* message = archive_error_string(a);
   return message != nullptr ? message : fallback;
-}
-
-void write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = retry_eintr([&] { return ::write(fd, data, size); });
-    if (n < 0) throw_errno("write layer blob");
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
 }
 
 // The bytes as received: taken from the source, copied to the blob and hashed. libarchive's
@@ -60,7 +52,7 @@ struct RawStream {
       if (buffer.empty()) continue;
       hash.update(buffer.data(), buffer.size());
       size += buffer.size();
-      if (blob_fd >= 0) write_all(blob_fd, buffer.data(), buffer.size());
+      if (blob_fd >= 0) write_all(blob_fd, buffer.data(), buffer.size(), "layer blob");
       return buffer.size();
     }
     buffer.clear();
