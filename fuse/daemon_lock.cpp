@@ -7,9 +7,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <thread>
 
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/runtime_dir.h"
 #include "util/sha256.h"
 
@@ -45,6 +48,36 @@ bool wait_for_daemon_exit(const std::string& mountpoint, std::chrono::millisecon
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;
+}
+
+std::string describe_daemon(const std::string& mountpoint) {
+  std::optional<std::string> pid_text;
+  try {
+    pid_text = read_file_if_exists(lock_path(mountpoint));
+  } catch (const std::exception&) {
+  }
+  if (!pid_text) return "";
+  std::string pid = pid_text->substr(0, pid_text->find('\n'));
+  if (pid.empty()) return "";
+  // Where each thread waits in the kernel says whether the daemon is stuck in a request or in exit.
+  std::map<std::string, int> waits;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + pid + "/task", error)) {
+    try {
+      std::optional<std::string> wchan = read_file_if_exists(task.path().string() + "/wchan");
+      if (wchan) waits[wchan->empty() || *wchan == "0" ? "running" : *wchan]++;
+    } catch (const std::exception&) {
+      // A thread that ended while we looked.
+    }
+  }
+  if (waits.empty()) return "pid " + pid + " (gone)";
+  std::string text = "pid " + pid + ", threads in:";
+  const char* separator = " ";
+  for (const auto& [where, count] : waits) {
+    text += separator + where + (count > 1 ? " x" + std::to_string(count) : "");
+    separator = ", ";
+  }
+  return text;
 }
 
 }  // namespace layerfs::fuse

@@ -23,4 +23,8 @@ class DaemonLock {
 // Waits until no daemon holds the lock of `mountpoint`; false on timeout.
 bool wait_for_daemon_exit(const std::string& mountpoint, std::chrono::milliseconds timeout);
 
+// What the daemon holding the lock of `mountpoint` is doing ("pid 123, threads in: fuse_dev_read
+// ×15, do_sys_poll"), for the error when it does not exit; empty if nothing can be learnt.
+std::string describe_daemon(const std::string& mountpoint);
+
 }  // namespace layerfs::fuse

@@ -172,7 +172,8 @@ void unmount_union(const std::string& mountpoint) {
     throw UserError("fusermount3 -u " + target + " failed");
   }
   if (!wait_for_daemon_exit(target, 10s))
-    throw UserError("the daemon serving " + target + " did not exit within 10 s");
+    throw UserError("the daemon serving " + target + " did not exit within 10 s (" +
+                    describe_daemon(target) + ")");
 }
 
 }  // namespace layerfs::fuse
