@@ -18,7 +18,8 @@ BENCH_DIR=${BENCH_DIR:-/tmp/layerfs-bench}
 usage() {
   cat >&2 <<EOF
 usage: $0 BENCHMARK
-  union   union mounts: kernel overlayfs vs fuse-overlayfs vs layerfs (root; ~5 min)
+  union   union mounts: kernel overlayfs vs fuse-overlayfs vs layerfs (root; ~5 min a run,
+          BENCH_UNION_RUNS=3 runs, medians)
           env: BENCH_BACKENDS="kernel fuse-overlayfs layerfs" BENCH_FILES=20000 BENCH_DIRS=1000
                BENCH_LARGE_FILES=4 BENCH_LARGE_MB=128 BENCH_CREATE=5000 BENCH_COPYUP=200
                BENCH_UNTAR=5000 BENCH_FIO_MB=32
@@ -45,6 +46,9 @@ now() { date +%s.%N; }
 
 # seconds_since START: elapsed seconds with millisecond precision.
 seconds_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.3f", e - s }'; }
+
+# The median of a space-separated list of numbers.
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # ratio A B: A/B as "1.23x", or n/a when B is not a positive number.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2fx", a / b; else print "n/a" }'; }
@@ -190,15 +194,23 @@ union_time() {
   local backend=$1 workload=$2 start
   shift 2
   start=$(now)
+  local seconds
   if "$@" >/dev/null 2>"$BENCH_DIR/errors"; then
-    union_seconds["$backend/$workload"]=$(seconds_since "$start")
+    seconds=$(seconds_since "$start")
+    printf '  %-24s %8ss\n' "$workload" "$seconds"
   else
     # A failed workload has no time to compare; say why, once, and go on with the next one.
-    union_seconds["$backend/$workload"]=failed
+    seconds=failed
     echo "  $workload failed: $(head -n 1 "$BENCH_DIR/errors") ($(wc -l <"$BENCH_DIR/errors") lines of errors)"
   fi
-  [ "${union_seconds[$backend/$workload]}" = failed ] ||
-    printf '  %-24s %8ss\n' "$workload" "${union_seconds[$backend/$workload]}"
+  union_seconds["$backend/$workload"]+=" $seconds"
+}
+
+# The median of one workload's runs for one backend; "failed" if any run failed.
+union_median() {
+  local runs=${union_seconds[$1]:-}
+  case " $runs " in *" failed "*) echo failed; return ;; esac
+  [ -z "$runs" ] || median "$runs"
 }
 
 union_create_files() {
@@ -254,24 +266,36 @@ union_run_backend() {
 }
 
 union_report() {
-  local backends=("$@") workload backend kernel value
+  local backends=("$@") workload backend kernel value peer=""
+  [[ " ${backends[*]} " == *" fuse-overlayfs "* && " ${backends[*]} " == *" layerfs "* ]] && peer=yes
   echo
+  echo "medians of $BENCH_UNION_RUNS runs (each run mounts every backend in turn)"
   printf '%-26s' "workload (seconds)"
   for backend in "${backends[@]}"; do printf '%22s' "$backend"; done
+  [ -z "$peer" ] || printf '%18s' "layerfs/fuse-ovl"
   echo
   for workload in "${union_workloads[@]}"; do
     printf '%-26s' "$workload"
-    kernel=${union_seconds[kernel/$workload]:-}
+    kernel=$(union_median "kernel/$workload")
     for backend in "${backends[@]}"; do
-      value=${union_seconds[$backend/$workload]:-}
+      value=$(union_median "$backend/$workload")
       if [ -z "$value" ] || [ "$value" = failed ]; then
         printf '%22s' "${value:--}"
       elif [ "$backend" = kernel ] || [ -z "$kernel" ] || [ "$kernel" = failed ]; then
         printf '%22s' "$value"
       else
-        printf '%22s' "$value ($(awk -v a="$value" -v k="$kernel" 'BEGIN { printf (k > 0 ? "%.2fx" : "-"), a / (k > 0 ? k : 1) }'))"
+        printf '%22s' "$value ($(ratio "$value" "$kernel"))"
       fi
     done
+    if [ -n "$peer" ]; then
+      local ours theirs
+      ours=$(union_median "layerfs/$workload") theirs=$(union_median "fuse-overlayfs/$workload")
+      if [ -n "$ours" ] && [ "$ours" != failed ] && [ -n "$theirs" ] && [ "$theirs" != failed ]; then
+        printf '%18s' "$(ratio "$ours" "$theirs")"
+      else
+        printf '%18s' "-"
+      fi
+    fi
     echo
   done
   printf '%-26s' "daemon peak RSS (VmHWM)"
@@ -279,7 +303,12 @@ union_report() {
     if [ "$backend" = kernel ]; then printf '%22s' "-"; else printf '%22s' "$((${union_rss[$backend]:-0} / 1024)) MiB"; fi
   done
   echo
-  echo "(ratios are to kernel overlayfs; cold = caches dropped and the union remounted)"
+  echo "(ratios in brackets are to kernel overlayfs; cold = caches dropped and the union remounted;"
+  echo " every run's seconds:"
+  for workload in "${union_workloads[@]}"; do
+    for backend in "${backends[@]}"; do printf '  %-26s %-16s%s\n' "$workload" "$backend" "${union_seconds[$backend/$workload]:-}"; done
+  done
+  echo ")"
 }
 
 bench_union() {
@@ -289,7 +318,8 @@ bench_union() {
   BENCH_LARGE_FILES=${BENCH_LARGE_FILES:-4} BENCH_LARGE_MB=${BENCH_LARGE_MB:-128}
   BENCH_CREATE=${BENCH_CREATE:-5000} BENCH_COPYUP=${BENCH_COPYUP:-200}
   BENCH_UNTAR=${BENCH_UNTAR:-5000} BENCH_FIO_MB=${BENCH_FIO_MB:-32}
-  local backends=() backend
+  BENCH_UNION_RUNS=${BENCH_UNION_RUNS:-3}
+  local backends=() backend round
   for backend in $BENCH_BACKENDS; do
     case $backend in
       kernel) ;;
@@ -308,7 +338,11 @@ bench_union() {
   trap union_cleanup EXIT
   local stack=$BENCH_DIR/stack
   [ -d "$stack/L0" ] || union_build_stack "$stack"
-  for backend in "${backends[@]}"; do union_run_backend "$backend" "$stack"; done
+  # Rounds interleave the backends, so a slow spell of the machine hits all of them alike.
+  for round in $(seq 1 "$BENCH_UNION_RUNS"); do
+    echo "=== round $round of $BENCH_UNION_RUNS"
+    for backend in "${backends[@]}"; do union_run_backend "$backend" "$stack"; done
+  done
   union_report "${backends[@]}"
 }
 
@@ -607,7 +641,6 @@ registry_reset() {
 # Reads files into the page cache: every tool starts from warm sources.
 registry_warm() { find "$@" -type f -exec cat {} + >/dev/null; }
 
-registry_median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench_registry() {
   [ "$(id -u)" -eq 0 ] || die "registry: run as root (the benchmark is run by hand, as root)"
@@ -669,12 +702,12 @@ bench_registry() {
   done
 
   local lp sp lpl spl uu
-  lp=$(registry_median "${registry_seconds[layerfs push]}")
-  sp=$(registry_median "${registry_seconds[skopeo push]}")
-  lpl=$(registry_median "${registry_seconds[layerfs pull]}")
-  spl=$(registry_median "${registry_seconds[skopeo pull]}")
+  lp=$(median "${registry_seconds[layerfs push]}")
+  sp=$(median "${registry_seconds[skopeo push]}")
+  lpl=$(median "${registry_seconds[layerfs pull]}")
+  spl=$(median "${registry_seconds[skopeo pull]}")
   uu=""
-  [ -z "${registry_seconds[umoci unpack]:-}" ] || uu=$(awk -v a="$spl" -v b="$(registry_median "${registry_seconds[umoci unpack]}")" 'BEGIN { printf "%.3f", a + b }')
+  [ -z "${registry_seconds[umoci unpack]:-}" ] || uu=$(awk -v a="$spl" -v b="$(median "${registry_seconds[umoci unpack]}")" 'BEGIN { printf "%.3f", a + b }')
   printf '\n%-56s %9s %9s %8s\n' "registry: ${total_mb} MB, ${layers} layers, ${gz_mb} MB gzip; median of $runs" layerfs skopeo ratio
   printf '%-56s %9s %9s %8s\n' "push (same gzip blobs, to an empty registry), s" "$lp" "$sp" "$(ratio "$lp" "$sp")"
   printf '%-56s %9s %9s %8s\n' "pull (layerfs: extracted store; skopeo: oci: dir), s" "$lpl" "$spl" "$(ratio "$lpl" "$spl")"
