@@ -39,44 +39,69 @@ void present_node(const Node& node, struct stat& out) {
   out.st_nlink += node.hidden_links;
 }
 
+mode_t daemon_access(mode_t type) {
+  if (!running_rootless()) return 0;
+  return S_ISDIR(type) ? 0700 : (S_ISREG(type) ? 0600 : 0);
+}
+
+int backing_stat_at(FileAt at, BackingStat& out) {
+  if (int err = stat_at(at, out.native)) return err;
+  out.recorded = S_ISLNK(out.native.st_mode) ? std::nullopt : override_of(at);
+  return 0;
+}
+
 int record_presented(FileAt at, const Presented& want) {
-  struct stat native;
-  if (int err = stat_at(at, native)) return err;
+  BackingStat file;
+  if (int err = backing_stat_at(at, file)) return err;
+  bool changed;
+  return record_presented(at, want, file, changed);
+}
+
+int record_presented(FileAt at, const Presented& want, BackingStat& file, bool& changed) {
+  changed = false;
+  struct stat& native = file.native;
   const mode_t type = want.mode & S_IFMT;
   const mode_t perm = want.mode & 07777;
   const bool symlink = S_ISLNK(native.st_mode);
-  auto existing = symlink ? std::nullopt : override_of(at);
 
   if (!running_rootless()) {
     const bool chowned = native.st_uid != want.uid || native.st_gid != want.gid;
     if (chowned) {
       if (int err = chown_at(at, want.uid, want.gid)) return err;
+      native.st_uid = want.uid;
+      native.st_gid = want.gid;
+      changed = true;
     }
     // After the chown, which clears setuid/setgid bits.
     const bool mode_lost = chowned && (perm & (S_ISUID | S_ISGID)) != 0;
     if (!symlink && ((native.st_mode & 07777) != perm || mode_lost)) {
       if (int err = chmod_at(at, perm)) return err;
+      native.st_mode = (native.st_mode & S_IFMT) | perm;
+      changed = true;
     }
-    if (!existing) return 0;
-    OverrideStat updated{want.uid, want.gid, perm, existing->type, existing->rdev};
-    return set_xattr(at, kOverrideStatXattr, format_override_stat(updated));
+    if (!file.recorded) return 0;
+    file.recorded =
+        OverrideStat{want.uid, want.gid, perm, file.recorded->type, file.recorded->rdev};
+    changed = true;
+    return set_xattr(at, kOverrideStatXattr, format_override_stat(*file.recorded));
   }
   if (symlink) return 0;
   // The daemon itself must go on reading and writing files and directories, whatever mode they
   // are shown with; fifos and sockets it never opens, so they keep their mode natively.
-  const mode_t owner_access = S_ISDIR(native.st_mode) ? 0700 : (S_ISREG(native.st_mode) ? 0600 : 0);
-  const mode_t real = perm | owner_access;
+  const mode_t real = perm | daemon_access(native.st_mode);
   if ((native.st_mode & 07777) != real) {
     if (int err = chmod_at(at, real)) return err;
+    native.st_mode = (native.st_mode & S_IFMT) | real;
+    changed = true;
   }
-  native.st_mode = (native.st_mode & S_IFMT) | real;
   struct stat shown = apply_override_stat(native, std::nullopt);
   const mode_t native_type = native.st_mode & S_IFMT;
-  bool needed = existing || shown.st_uid != want.uid || shown.st_gid != want.gid ||
+  bool needed = file.recorded || shown.st_uid != want.uid || shown.st_gid != want.gid ||
                 (shown.st_mode & 07777) != perm || (type != 0 && type != native_type);
   if (!needed) return 0;
-  OverrideStat updated{want.uid, want.gid, perm, type != 0 ? type : native_type, want.rdev};
-  return set_xattr(at, kOverrideStatXattr, format_override_stat(updated));
+  file.recorded = OverrideStat{want.uid, want.gid, perm, type != 0 ? type : native_type, want.rdev};
+  changed = true;
+  return set_xattr(at, kOverrideStatXattr, format_override_stat(*file.recorded));
 }
 
 Presented new_file_owner(uid_t uid, gid_t gid, mode_t mode, const struct stat& parent) {

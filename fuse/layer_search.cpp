@@ -46,9 +46,14 @@ std::optional<Origin> read_origin(FileAt at) {
 
 int find_entry(const DirLayers& dirs, const std::string& name, Found& out) {
   size_t i = 0;
+  out.whited_out = false;
   for (; i < dirs.size(); ++i) {
     Probe found = probe(dirs[i].get(), name, out.st);
-    if (found == Probe::WhitedOut) return ENOENT;
+    if (found == Probe::WhitedOut) {
+      out.whited_out = true;
+      out.layer = dirs[i].layer;
+      return ENOENT;
+    }
     if (found == Probe::Present) break;
   }
   if (i == dirs.size()) return ENOENT;
@@ -119,13 +124,13 @@ void record_origin(FileAt at, mode_t type, uint64_t ino, nlink_t hidden_links) {
 }
 
 std::shared_ptr<Node> make_node(const LayerStack& stack, std::shared_ptr<Node> parent,
-                                const std::string& name, Found&& found) {
+                                const std::string& name, Found&& found, bool created) {
   auto node = std::make_shared<Node>();
   node->parent = std::move(parent);
   node->name = name;
   node->type = found.st.st_mode & S_IFMT;
   node->ino = stack.presented_ino(found.st.st_dev, found.st.st_ino);
-  if (stack.is_upper(found.layer)) {
+  if (stack.is_upper(found.layer) && !created) {
     if (auto origin = read_origin(found.at())) {
       node->ino = origin->ino;
       node->hidden_links = origin->hidden_links;
@@ -133,7 +138,7 @@ std::shared_ptr<Node> make_node(const LayerStack& stack, std::shared_ptr<Node> p
   }
   node->layer = found.layer;
   if (node->is_dir()) node->dir_state = std::make_unique<DirState>();
-  if (stack.is_upper(found.layer) && S_ISREG(found.st.st_mode))
+  if (stack.is_upper(found.layer) && S_ISREG(found.st.st_mode) && !created)
     node->metacopy = is_metacopy(found.at());
   node->lower = std::move(found.lower);
   static std::atomic<uint64_t> next_id{1};

@@ -32,11 +32,12 @@ struct Found {
   struct stat st {};
   SharedFd dir;
   std::string name;
+  bool whited_out = false;  // ENOENT because `layer` holds a whiteout for the name
   FileAt at() const { return FileAt(dir->get(), name.c_str()); }
 };
 
-// Looks `name` up in the directory whose layers are `dirs`. 0, ENOENT (absent or whited out), or
-// another errno.
+// Looks `name` up in the directory whose layers are `dirs`. 0, ENOENT (absent or whited out: then
+// `whited_out` and `layer` say where), or another errno.
 int find_entry(const DirLayers& dirs, const std::string& name, Found& out);
 
 // Opens the layers of a found directory (`dirs` are the layers it was found in). Throws SysError.
@@ -63,8 +64,9 @@ struct Origin {
 // cannot set xattrs on symlinks and special files.
 void record_origin(FileAt at, mode_t type, uint64_t ino, nlink_t hidden_links = 0);
 
-// A new node for a found entry.
+// A new node for a found entry. `created` says the daemon has just created the upper file, so
+// it has no origin or metacopy to read.
 std::shared_ptr<Node> make_node(const LayerStack& stack, std::shared_ptr<Node> parent,
-                                const std::string& name, Found&& found);
+                                const std::string& name, Found&& found, bool created = false);
 
 }  // namespace layerfs::fuse

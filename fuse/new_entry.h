@@ -16,13 +16,20 @@ namespace layerfs::fuse {
 // Needs the tree lock exclusively. Throws SysError (EEXIST, EINVAL for marker names, EROFS).
 void prepare_new_entry(UnionFs& fs, Node& dir, const std::string& name);
 
+// A name just created: its node, holding one lookup reference, and the entry to reply with.
+struct NewEntry {
+  std::shared_ptr<Node> node;
+  fuse_entry_param entry;
+};
+
 // Finishes the entry just created as dir/name in the upper layer for the requesting user
 // (`mode` includes the file type; rdev for devices). With own_it false the owner is left alone
-// (a hard link keeps its file's owner). Returns the node with one lookup reference. Undoes the
-// creation and throws SysError on failure.
-std::shared_ptr<Node> finish_new_entry(UnionFs& fs, fuse_req_t req, Node& dir,
-                                       const std::string& name, mode_t mode, dev_t rdev,
-                                       bool own_it = true);
+// (a hard link keeps its file's owner). Undoes the creation and throws SysError on failure.
+NewEntry finish_new_entry(UnionFs& fs, fuse_req_t req, Node& dir, const std::string& name,
+                          mode_t mode, dev_t rdev, bool own_it = true);
+
+// Replies to mkdir, mknod, symlink or link with the new entry.
+void reply_new_entry(UnionFs& fs, fuse_req_t req, const NewEntry& created);
 
 // The kernel caches attributes per node; other paths to the same file (hard links) learn of a
 // changed link count or owner only through this.

@@ -71,13 +71,17 @@ FileRef UnionFs::locate(const Node& node) {
   return FileRef{dir_fd(*node.parent, node.layer), node.name};
 }
 
-int UnionFs::stat_node(const Node& node, struct stat& out) {
+int UnionFs::backing_stat(const Node& node, struct stat& out) {
   try {
     FileRef file = locate(node);
-    if (int err = presented_stat_at(file.at(), out)) return err;
+    return presented_stat_at(file.at(), out);
   } catch (const SysError& e) {
     return e.code() != 0 ? e.code() : EIO;
   }
+}
+
+int UnionFs::stat_node(const Node& node, struct stat& out) {
+  if (int err = backing_stat(node, out)) return err;
   present_node(node, out);
   return 0;
 }
@@ -111,13 +115,20 @@ void UnionFs::present_ids(struct stat& st) {
 }
 
 int UnionFs::fill_entry(const Node& node, fuse_entry_param& entry) {
+  struct stat shown;
+  if (int err = backing_stat(node, shown)) return err;
+  fill_entry(node, shown, entry);
+  return 0;
+}
+
+void UnionFs::fill_entry(const Node& node, struct stat shown, fuse_entry_param& entry) {
   entry = fuse_entry_param{};
-  if (int err = stat_node(node, entry.attr)) return err;
+  entry.attr = shown;
+  present_node(node, entry.attr);
   present_ids(entry.attr);
   entry.ino = table.id_of(node);
   entry.attr_timeout = timeout;
   entry.entry_timeout = timeout;
-  return 0;
 }
 
 void UnionFs::reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node) {

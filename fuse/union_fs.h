@@ -57,6 +57,9 @@ class UnionFs {
   FileRef locate(const Node& node);
   // The attributes shown for `node`. 0 or errno.
   int stat_node(const Node& node, struct stat& out);
+  // The presented stat of the node's backing file (before what the node itself decides: the
+  // stable st_ino, merged directories' st_nlink). 0 or errno.
+  int backing_stat(const Node& node, struct stat& out);
   // Before attributes go to the kernel: a recorded owner our user namespace cannot name (a chown
   // to another id without a subuid range) is shown as root, who owns the file there, as rootless
   // podman leaves it; shown as the overflow id, the kernel would refuse to write or remove the
@@ -77,6 +80,8 @@ class UnionFs {
 
   // Fills a reply for `node`, which already holds the lookup reference being returned. 0/errno.
   int fill_entry(const Node& node, fuse_entry_param& entry);
+  // The same from `shown`, the presented stat of the node's backing file (known to the caller).
+  void fill_entry(const Node& node, struct stat shown, fuse_entry_param& entry);
   // Replies to a lookup-like request with `node` (which carries one new lookup reference).
   void reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node);
   // Looks `name` up in `dir`: the live node or a new one, with one new lookup reference; null

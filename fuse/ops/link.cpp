@@ -18,9 +18,9 @@ void link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newn
     copy_up(fs, node);
     FileRef source = fs.locate(node);
     check(link_at(source.at(), fs.dir_fd(dir, 0)->get(), newname), "link");
-    auto linked = finish_new_entry(fs, req, dir, newname, node.type, 0, /*own_it=*/false);
-    invalidate_aliases(fs, node.ino, linked.get());
-    fs.reply_entry(req, linked);
+    NewEntry linked = finish_new_entry(fs, req, dir, newname, node.type, 0, /*own_it=*/false);
+    invalidate_aliases(fs, node.ino, linked.node.get());
+    reply_new_entry(fs, req, linked);
   });
 }
 

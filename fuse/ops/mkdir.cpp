@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include "fuse/attributes.h"
 #include "fuse/new_entry.h"
 #include "fuse/ops/ops.h"
 
@@ -11,9 +12,10 @@ void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
     std::unique_lock lock(fs.tree);
     Node& dir = fs.node(parent);
     prepare_new_entry(fs, dir, name);
-    if (::mkdirat(fs.dir_fd(dir, 0)->get(), name, 0700) != 0) throw_errno("mkdir", errno);
-    auto node = finish_new_entry(fs, req, dir, name, S_IFDIR | (mode & 07777), 0);
-    fs.reply_entry(req, node);
+    const mode_t dir_mode = S_IFDIR | (mode & 07777);
+    if (::mkdirat(fs.dir_fd(dir, 0)->get(), name, creation_mode(dir_mode)) != 0)
+      throw_errno("mkdir", errno);
+    reply_new_entry(fs, req, finish_new_entry(fs, req, dir, name, dir_mode, 0));
   });
 }
 

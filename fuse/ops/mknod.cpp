@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuse/attributes.h"
 #include "fuse/new_entry.h"
 #include "fuse/ops/ops.h"
 
@@ -14,14 +15,14 @@ namespace {
 // (override_stat) makes the mount show the device.
 int make_backing_node(int dirfd, const char* name, mode_t mode, dev_t rdev) {
   if (S_ISREG(mode)) {
-    int fd = ::openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    int fd = ::openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, creation_mode(mode));
     if (fd < 0) return errno;
     ::close(fd);
     return 0;
   }
-  if (::mknodat(dirfd, name, (mode & S_IFMT) | 0600, rdev) == 0) return 0;
+  if (::mknodat(dirfd, name, (mode & S_IFMT) | creation_mode(mode), rdev) == 0) return 0;
   if (errno != EPERM || !(S_ISCHR(mode) || S_ISBLK(mode))) return errno;
-  return make_backing_node(dirfd, name, S_IFREG, 0);
+  return make_backing_node(dirfd, name, S_IFREG | (mode & 07777), 0);
 }
 
 }  // namespace
@@ -34,8 +35,7 @@ void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev
     prepare_new_entry(fs, dir, name);
     if (int err = make_backing_node(fs.dir_fd(dir, 0)->get(), name, mode, rdev))
       throw_errno("mknod", err);
-    auto node = finish_new_entry(fs, req, dir, name, mode, rdev);
-    fs.reply_entry(req, node);
+    reply_new_entry(fs, req, finish_new_entry(fs, req, dir, name, mode, rdev));
   });
 }
 

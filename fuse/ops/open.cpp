@@ -57,8 +57,16 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  union_fs(req).node(ino).open_handles--;
-  ::close(file_fd(fi));
+  UnionFs& fs = union_fs(req);
+  Node& node = fs.node(ino);
+  int fd = file_fd(fi);
+  // A file that gained a name while open for writing was opened without FLUSH: its other names
+  // learn of the writes here, at the last close.
+  struct stat st;
+  if ((fi->flags & O_ACCMODE) != O_RDONLY && ::fstat(fd, &st) == 0 && st.st_nlink > 1)
+    invalidate_aliases(fs, node.ino, &node);
+  node.open_handles--;
+  ::close(fd);
   fuse_reply_err(req, 0);
 }
 

@@ -50,21 +50,29 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
     // Attributes alone need no data: a lower file gets a metadata-only copy (metacopy.h).
     copy_up(fs, node, (to_set & FUSE_SET_ATTR_SIZE) ? CopyUp::Full : CopyUp::MetadataOnly);
     FileRef file = fs.locate(node);
-    if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-      struct stat now;
-      check(fs.stat_node(node, now), "stat");
+    BackingStat backing;
+    const bool owner_or_mode =
+        to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID);
+    if (owner_or_mode) {
+      check(backing_stat_at(file.at(), backing), "stat");
+      const struct stat now = backing.shown();
       Presented want{now.st_uid, now.st_gid, now.st_mode, now.st_rdev};
       if (to_set & FUSE_SET_ATTR_MODE) want.mode = (now.st_mode & S_IFMT) | (attr->st_mode & 07777);
       if (to_set & FUSE_SET_ATTR_UID) want.uid = attr->st_uid;
       if (to_set & FUSE_SET_ATTR_GID) want.gid = attr->st_gid;
-      check(record_presented(file.at(), want), "chmod/chown");
+      bool changed;
+      check(record_presented(file.at(), want, backing, changed), "chmod/chown");
     }
     if (to_set & FUSE_SET_ATTR_SIZE) truncate(file.at(), attr->st_size, fi);
     if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
                   FUSE_SET_ATTR_MTIME_NOW))
       set_times(file.at(), *attr, to_set);
-    struct stat st;
-    check(fs.stat_node(node, st), "stat");
+    // The reply carries the times every change moved; the recorded override is known already
+    // when the owner or mode was set.
+    check(owner_or_mode ? stat_at(file.at(), backing.native) : backing_stat_at(file.at(), backing),
+          "stat");
+    struct stat st = backing.shown();
+    present_node(node, st);
     if (!node.is_dir() && st.st_nlink > 1 &&
         (to_set &
          (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE)))

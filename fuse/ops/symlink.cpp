@@ -12,8 +12,7 @@ void symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* na
     Node& dir = fs.node(parent);
     prepare_new_entry(fs, dir, name);
     if (::symlinkat(link, fs.dir_fd(dir, 0)->get(), name) != 0) throw_errno("symlink", errno);
-    auto node = finish_new_entry(fs, req, dir, name, S_IFLNK | 0777, 0);
-    fs.reply_entry(req, node);
+    reply_new_entry(fs, req, finish_new_entry(fs, req, dir, name, S_IFLNK | 0777, 0));
   });
 }
 
