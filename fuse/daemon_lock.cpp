@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -50,15 +51,24 @@ bool wait_for_daemon_exit(const std::string& mountpoint, std::chrono::millisecon
   return true;
 }
 
-std::string describe_daemon(const std::string& mountpoint) {
-  std::optional<std::string> pid_text;
+std::optional<pid_t> daemon_pid(const std::string& mountpoint) {
+  std::optional<std::string> text;
   try {
-    pid_text = read_file_if_exists(lock_path(mountpoint));
+    text = read_file_if_exists(lock_path(mountpoint));
   } catch (const std::exception&) {
+    return std::nullopt;
   }
-  if (!pid_text) return "";
-  std::string pid = pid_text->substr(0, pid_text->find('\n'));
-  if (pid.empty()) return "";
+  if (!text) return std::nullopt;
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), pid);
+  if (ec != std::errc() || pid <= 0) return std::nullopt;
+  return pid;
+}
+
+std::string describe_daemon(const std::string& mountpoint) {
+  std::optional<pid_t> daemon = daemon_pid(mountpoint);
+  if (!daemon) return "";
+  const std::string pid = std::to_string(*daemon);
   // Where each thread waits in the kernel says whether the daemon is stuck in a request or in exit.
   std::map<std::string, int> waits;
   std::error_code error;

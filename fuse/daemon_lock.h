@@ -3,7 +3,10 @@
 // daemon process ends, however it ends.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "util/unique_fd.h"
@@ -22,6 +25,9 @@ class DaemonLock {
 
 // Waits until no daemon holds the lock of `mountpoint`; false on timeout.
 bool wait_for_daemon_exit(const std::string& mountpoint, std::chrono::milliseconds timeout);
+
+// The pid the daemon serving `mountpoint` wrote into its lock file (valid while the lock is held).
+std::optional<pid_t> daemon_pid(const std::string& mountpoint);
 
 // What the daemon holding the lock of `mountpoint` is doing ("pid 123, threads in: fuse_dev_read
 // ×15, do_sys_poll"), for the error when it does not exit; empty if nothing can be learnt.

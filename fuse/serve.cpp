@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -171,6 +172,12 @@ void unmount_union(const std::string& mountpoint) {
   } else if (int status = run_and_wait({"fusermount3", "-u", "--", target}); status != 0) {
     throw UserError("fusermount3 -u " + target + " failed");
   }
+  if (wait_for_daemon_exit(target, 2s)) return;
+  // A mount namespace made while the union was mounted (a container started meanwhile) holds a copy
+  // of the mount, which keeps the FUSE connection, and so the daemon, alive after our unmount. The
+  // caller asked for the union to end: the daemon is told to stop (the copies then fail with
+  // ENOTCONN, as after a crash). The pid is the daemon's: it holds the lock we are waiting for.
+  if (std::optional<pid_t> daemon = daemon_pid(target)) ::kill(*daemon, SIGTERM);
   if (!wait_for_daemon_exit(target, 10s))
     throw UserError("the daemon serving " + target + " did not exit within 10 s (" +
                     describe_daemon(target) + ")");

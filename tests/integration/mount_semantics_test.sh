@@ -172,6 +172,22 @@ run_checks() {
   local i
   for i in $(seq 50); do grep -q " $m " /proc/self/mounts || break; sleep 0.1; done
   check "SIGTERM unmounts and exits" bash -c "! grep -q ' $m ' /proc/self/mounts"
+
+  # A mount namespace made while the union is mounted (a container started meanwhile) keeps a
+  # copy of the mount, and with it the FUSE connection: umount must still end the daemon.
+  check "remount" mount_union "$d"
+  unshare -m --propagation private sleep 60 &
+  local holder=$!
+  on_exit "kill $holder 2>/dev/null"
+  for i in $(seq 50); do
+    [ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
+    sleep 0.1
+  done
+  check "another namespace holds a copy" grep -q " $m " "/proc/$holder/mounts"
+  check "umount ends the daemon all the same" timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$m"
+  check "no daemon is left" bash -c "! pgrep -f -- 'upperdi[r]=$d/upper,workdir=$d/work $m' >/dev/null"
+  kill "$holder" 2>/dev/null
+  wait "$holder" 2>/dev/null
 }
 
 if [ "${1:-}" = "--inner" ]; then
