@@ -24,7 +24,8 @@ namespace {
 
 std::string temp_name() {
   static std::atomic<uint64_t> counter{0};
-  return "copyup-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  static const std::string prefix = "copyup-" + std::to_string(::getpid()) + "-";
+  return prefix + std::to_string(counter++);
 }
 
 int copy_xattrs(FileAt from, FileAt to) {
@@ -41,25 +42,25 @@ int copy_xattrs(FileAt from, FileAt to) {
   return 0;
 }
 
-// Creates the copy of `source` (stat `st`) in the scratch directory under `tmp`.
-// With `metacopy_origin`, a regular file gets its size but no data (a hole) and the marker.
+// Creates the copy of `source` (stat `st`) in the scratch directory under `tmp`, with permission
+// bits `mode` (creation_mode). With `metacopy_origin`, a regular file gets its size but no data (a
+// hole) and the marker. A regular file's copy stays open in `out`.
 int create_copy(int scratch, const std::string& tmp, FileAt source, const struct stat& st,
-                const std::string* metacopy_origin) {
+                const std::string* metacopy_origin, mode_t mode, UniqueFd& out) {
   switch (st.st_mode & S_IFMT) {
     case S_IFREG: {
+      out.reset(::openat(scratch, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode));
+      if (!out) return errno;
       if (metacopy_origin != nullptr) {
-        UniqueFd out(::openat(scratch, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
-        if (!out || ::ftruncate(out.get(), st.st_size) != 0) return errno;
-        return mark_metacopy(FileAt(scratch, tmp.c_str()), *metacopy_origin);
+        if (::ftruncate(out.get(), st.st_size) != 0) return errno;
+        return mark_metacopy(FileAt::open_file(out.get()), *metacopy_origin);
       }
       UniqueFd in(reopen_at(source, O_RDONLY));
       if (!in) return errno;
-      UniqueFd out(::openat(scratch, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
-      if (!out) return errno;
       return copy_data(in.get(), out.get(), st.st_size);
     }
     case S_IFDIR:
-      return ::mkdirat(scratch, tmp.c_str(), 0700) == 0 ? 0 : errno;
+      return ::mkdirat(scratch, tmp.c_str(), mode) == 0 ? 0 : errno;
     case S_IFLNK: {
       std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
       ssize_t n = readlink_at(source, target.data(), target.size());
@@ -68,27 +69,26 @@ int create_copy(int scratch, const std::string& tmp, FileAt source, const struct
       return ::symlinkat(target.c_str(), scratch, tmp.c_str()) == 0 ? 0 : errno;
     }
     default:
-      if (::mknodat(scratch, tmp.c_str(), (st.st_mode & S_IFMT) | 0600, st.st_rdev) == 0) return 0;
+      if (::mknodat(scratch, tmp.c_str(), (st.st_mode & S_IFMT) | mode, st.st_rdev) == 0) return 0;
       if (errno != EPERM || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) return errno;
       // A rootless daemon cannot create devices: a placeholder file records the type instead.
-      UniqueFd out(::openat(scratch, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+      out.reset(::openat(scratch, tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+                         creation_mode(S_IFREG | mode)));
       return out ? 0 : errno;
   }
 }
 
-// Gives the copy `tmp` the attributes of its source (`st` native, `shown` as presented).
-int copy_attributes(int scratch, const std::string& tmp, FileAt source, const struct stat& st,
-                    const struct stat& shown, uint64_t ino) {
-  FileAt copy(scratch, tmp.c_str());
+// Gives the copy the attributes of its source (`st` native): its xattrs and times, and the owner
+// and mode `want` (the source's as presented, or what a chown or chmod is about to set).
+int copy_attributes(FileAt copy, FileAt source, const struct stat& st, const Presented& want,
+                    uint64_t ino) {
   if (!S_ISLNK(st.st_mode)) {
     if (int err = copy_xattrs(source, copy)) return err;
   }
   record_origin(copy, st.st_mode & S_IFMT, ino);
-  Presented want{shown.st_uid, shown.st_gid, shown.st_mode, shown.st_rdev};
   if (int err = record_presented(copy, want)) return err;
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
-  if (::utimensat(scratch, tmp.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) return errno;
-  return 0;
+  return utimens_at(copy, times);
 }
 
 void remove_temp(int scratch, const std::string& tmp) {
@@ -96,19 +96,36 @@ void remove_temp(int scratch, const std::string& tmp) {
     ::unlinkat(scratch, tmp.c_str(), AT_REMOVEDIR);
 }
 
-// Copies the lower file `source` into upper directory `upper_dir` as `name`.
-void copy_entry(UnionFs& fs, int upper_dir, const std::string& name, FileAt source, uint64_t ino,
-                const std::string* metacopy_origin = nullptr, PreparedData* prepared = nullptr) {
-  struct stat st;
-  check(stat_at(source, st), "stat copy-up source");
-  const struct stat shown = presented_stat(source, st);
+// Copies the lower file `source` (stat `st`) into upper directory `upper_dir` as `name`, showing
+// `attributes` (owner and mode) when given, else the source's.
+void copy_entry(UnionFs& fs, int upper_dir, const std::string& name, FileAt source,
+                const struct stat& st, uint64_t ino, const std::string* metacopy_origin = nullptr,
+                PreparedData* prepared = nullptr, const Presented* attributes = nullptr) {
+  Presented want;
+  if (attributes != nullptr) {
+    want = *attributes;
+  } else {
+    const struct stat shown = presented_stat(source, st);
+    want = Presented{shown.st_uid, shown.st_gid, shown.st_mode, shown.st_rdev};
+  }
   int scratch = fs.layers.scratch_fd();
   const std::string* ready =
       prepared != nullptr && metacopy_origin == nullptr ? prepared->for_source(st) : nullptr;
   std::string tmp = ready != nullptr ? *ready : temp_name();
   if (ready != nullptr) prepared->consumed();  // from here on, this function owns the file
-  int err = ready != nullptr ? 0 : create_copy(scratch, tmp, source, st, metacopy_origin);
-  if (err == 0) err = copy_attributes(scratch, tmp, source, st, shown, ino);
+  UniqueFd out;
+  int err = 0;
+  if (ready != nullptr) {
+    out.reset(::openat(scratch, tmp.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!out) err = errno;
+  } else {
+    err = create_copy(scratch, tmp, source, st, metacopy_origin, creation_mode(want.mode), out);
+  }
+  if (err == 0) {
+    FileAt copy = out ? FileAt::open_file(out.get()) : FileAt(scratch, tmp.c_str());
+    err = copy_attributes(copy, source, st, want, ino);
+  }
+  out.reset();
   if (err == 0 && ::renameat(scratch, tmp.c_str(), upper_dir, name.c_str()) != 0) err = errno;
   if (err != 0) {
     remove_temp(scratch, tmp);
@@ -141,7 +158,7 @@ void copy_children(UnionFs& fs, const std::shared_ptr<Node>& dir, const DirLayer
         copy_up(fs, *child_node(fs, dir, found));
         continue;
       }
-      copy_entry(fs, upper_dir, entry.name, found.at(), stable_ino(fs.layers, found));
+      copy_entry(fs, upper_dir, entry.name, found.at(), found.st, stable_ino(fs.layers, found));
       if (S_ISDIR(found.st.st_mode)) found.lower.insert(found.lower.begin(), found.layer);
       found.layer = 0;
       found.dir = dirs[0].fd;
@@ -221,7 +238,8 @@ PreparedData prepare_copy_up(UnionFs& fs, Node& node) {
   return prepared;
 }
 
-void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared) {
+void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared,
+             const Presented* attributes) {
   if (fs.layers.is_upper(node.layer)) {
     if (node.metacopy && mode == CopyUp::Full) complete_data(fs, node);
     return;
@@ -236,8 +254,8 @@ void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared) {
   // A lower path is its path in the union: renaming a lower file copies it up first.
   std::string origin = union_path(node);
   const bool metadata_only = mode == CopyUp::MetadataOnly && S_ISREG(lower_st.st_mode);
-  copy_entry(fs, fs.dir_fd(parent, 0)->get(), node.name, source.at(), node.ino,
-             metadata_only ? &origin : nullptr, prepared);
+  copy_entry(fs, fs.dir_fd(parent, 0)->get(), node.name, source.at(), lower_st, node.ino,
+             metadata_only ? &origin : nullptr, prepared, attributes);
   if (node.is_dir()) node.lower.insert(node.lower.begin(), node.layer);
   node.layer = 0;
   node.metacopy = metadata_only;

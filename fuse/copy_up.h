@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "fuse/attributes.h"
 #include "fuse/node.h"
 #include "fuse/union_fs.h"
 
@@ -52,8 +53,11 @@ PreparedData prepare_copy_up(UnionFs& fs, Node& node);
 
 // Makes `node` backed by the upper layer. No-op when it already is (except that a full copy-up
 // fills in the data of a metacopy file). Needs the tree lock exclusively. `prepared` data is used
-// when it is still the node's file's. Throws SysError (EROFS on a read-only mount).
-void copy_up(UnionFs& fs, Node& node, CopyUp mode = CopyUp::Full, PreparedData* prepared = nullptr);
+// when it is still the node's file's. The copy shows `attributes` (owner and mode) when given: a
+// chown or chmod of a lower file records them once, on the copy. Throws SysError (EROFS on a
+// read-only mount).
+void copy_up(UnionFs& fs, Node& node, CopyUp mode = CopyUp::Full, PreparedData* prepared = nullptr,
+             const Presented* attributes = nullptr);
 
 // Copies up a directory and everything below it and makes it opaque, so that it no longer depends
 // on the lower layers at all (what renaming a merged directory needs). Live nodes below it are

@@ -17,6 +17,7 @@ std::string magic_path(FileAt at) {
 }
 
 int stat_at(FileAt at, struct stat& st) {
+  if (at.open) return ::fstat(at.dir, &st) == 0 ? 0 : errno;
   int flags = AT_SYMLINK_NOFOLLOW | (at.is_self() ? AT_EMPTY_PATH : 0);
   return ::fstatat(at.dir, at.name, &st, flags) == 0 ? 0 : errno;
 }
@@ -33,17 +34,20 @@ int open_path_at(int dirfd, const std::string& name) {
 }
 
 int chmod_at(FileAt at, mode_t mode) {
+  if (at.open) return ::fchmod(at.dir, mode) == 0 ? 0 : errno;
   int res = at.is_self() ? ::chmod(proc_path(at.dir).c_str(), mode)
                          : ::fchmodat(at.dir, at.name, mode, 0);
   return res == 0 ? 0 : errno;
 }
 
 int chown_at(FileAt at, uid_t uid, gid_t gid) {
+  if (at.open) return ::fchown(at.dir, uid, gid) == 0 ? 0 : errno;
   int flags = AT_SYMLINK_NOFOLLOW | (at.is_self() ? AT_EMPTY_PATH : 0);
   return ::fchownat(at.dir, at.name, uid, gid, flags) == 0 ? 0 : errno;
 }
 
 int utimens_at(FileAt at, const struct timespec times[2]) {
+  if (at.open) return ::futimens(at.dir, times) == 0 ? 0 : errno;
   int res = at.is_self() ? ::utimensat(AT_FDCWD, proc_path(at.dir).c_str(), times, 0)
                          : ::utimensat(at.dir, at.name, times, AT_SYMLINK_NOFOLLOW);
   return res == 0 ? 0 : errno;
@@ -62,6 +66,7 @@ int link_at(FileAt from, int dirfd, const char* name) {
 }
 
 ssize_t get_xattr_raw(FileAt at, const char* name, void* value, size_t size) {
+  if (at.open) return ::fgetxattr(at.dir, name, value, size);
   std::string path = magic_path(at);
   return at.is_self() ? ::getxattr(path.c_str(), name, value, size)
                       : ::lgetxattr(path.c_str(), name, value, size);
@@ -85,6 +90,7 @@ std::optional<std::string> get_xattr(FileAt at, const char* name) {
 std::vector<std::string> list_xattrs(FileAt at) {
   std::string path = magic_path(at);
   auto list = [&](char* buffer, size_t size) {
+    if (at.open) return ::flistxattr(at.dir, buffer, size);
     return at.is_self() ? ::listxattr(path.c_str(), buffer, size)
                         : ::llistxattr(path.c_str(), buffer, size);
   };
@@ -108,6 +114,7 @@ std::vector<std::string> list_xattrs(FileAt at) {
 }
 
 int set_xattr(FileAt at, const char* name, const std::string& value, int flags) {
+  if (at.open) return ::fsetxattr(at.dir, name, value.data(), value.size(), flags) == 0 ? 0 : errno;
   std::string path = magic_path(at);
   int res = at.is_self() ? ::setxattr(path.c_str(), name, value.data(), value.size(), flags)
                          : ::lsetxattr(path.c_str(), name, value.data(), value.size(), flags);
@@ -115,6 +122,7 @@ int set_xattr(FileAt at, const char* name, const std::string& value, int flags) 
 }
 
 int remove_xattr(FileAt at, const char* name) {
+  if (at.open) return ::fremovexattr(at.dir, name) == 0 ? 0 : errno;
   std::string path = magic_path(at);
   int res = at.is_self() ? ::removexattr(path.c_str(), name) : ::lremovexattr(path.c_str(), name);
   return res == 0 ? 0 : errno;

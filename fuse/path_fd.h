@@ -20,9 +20,17 @@ struct FileAt {
   // Implicit: an fd alone names its own file.
   FileAt(int fd) : dir(fd) {}  // NOLINT(google-explicit-constructor)
   FileAt(int dirfd, const char* entry) : dir(dirfd), name(entry) {}
+  // A regular file open for reading or writing (not O_PATH): the f* calls work on it directly,
+  // without a walk through /proc (what copy-up uses on the copy it is writing).
+  static FileAt open_file(int fd) {
+    FileAt at(fd);
+    at.open = true;
+    return at;
+  }
 
   int dir;
   const char* name = "";
+  bool open = false;
   bool is_self() const { return name[0] == '\0'; }
 };
 

@@ -47,19 +47,25 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
   guarded(req, [&] {
     std::unique_lock lock(fs.tree);
     Node& node = fs.node(ino);
-    // Attributes alone need no data: a lower file gets a metadata-only copy (metacopy.h).
-    copy_up(fs, node, (to_set & FUSE_SET_ATTR_SIZE) ? CopyUp::Full : CopyUp::MetadataOnly);
-    FileRef file = fs.locate(node);
     BackingStat backing;
+    Presented want;
     const bool owner_or_mode =
         to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID);
     if (owner_or_mode) {
-      check(backing_stat_at(file.at(), backing), "stat");
+      check(backing_stat_at(fs.locate(node).at(), backing), "stat");
       const struct stat now = backing.shown();
-      Presented want{now.st_uid, now.st_gid, now.st_mode, now.st_rdev};
+      want = Presented{now.st_uid, now.st_gid, now.st_mode, now.st_rdev};
       if (to_set & FUSE_SET_ATTR_MODE) want.mode = (now.st_mode & S_IFMT) | (attr->st_mode & 07777);
       if (to_set & FUSE_SET_ATTR_UID) want.uid = attr->st_uid;
       if (to_set & FUSE_SET_ATTR_GID) want.gid = attr->st_gid;
+    }
+    // Attributes alone need no data: a lower file gets a metadata-only copy (metacopy.h), made
+    // with the new owner and mode.
+    const bool copied = !fs.layers.is_upper(node.layer);
+    copy_up(fs, node, (to_set & FUSE_SET_ATTR_SIZE) ? CopyUp::Full : CopyUp::MetadataOnly, nullptr,
+            owner_or_mode ? &want : nullptr);
+    FileRef file = fs.locate(node);
+    if (owner_or_mode && !copied) {
       bool changed;
       check(record_presented(file.at(), want, backing, changed), "chmod/chown");
     }
@@ -69,7 +75,8 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
       set_times(file.at(), *attr, to_set);
     // The reply carries the times every change moved; the recorded override is known already
     // when the owner or mode was set.
-    check(owner_or_mode ? stat_at(file.at(), backing.native) : backing_stat_at(file.at(), backing),
+    check(owner_or_mode && !copied ? stat_at(file.at(), backing.native)
+                                   : backing_stat_at(file.at(), backing),
           "stat");
     struct stat st = backing.shown();
     present_node(node, st);
