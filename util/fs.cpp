@@ -209,6 +209,17 @@ void write_all(int fd, const void* data, size_t size, const std::string& what) {
   }
 }
 
+void write_all_at(int fd, const void* data, size_t size, off_t offset, const std::string& what) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = retry_eintr([&] { return ::pwrite(fd, p, size, offset); });
+    if (n < 0) throw_errno("write " + what);
+    p += n;
+    size -= static_cast<size_t>(n);
+    offset += n;
+  }
+}
+
 void AtomicFile::write(const void* data, size_t size) { write_all(fd_, data, size, tmp_path_); }
 
 void AtomicFile::commit(Durability durability) {

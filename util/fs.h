@@ -68,6 +68,8 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
                        Durability durability = Durability::Synced);
 // Writes all of `data` to fd (retrying short writes); throws SysError naming `what`.
 void write_all(int fd, const void* data, size_t size, const std::string& what);
+// The same with pwrite at `offset` (the fd's position does not move).
+void write_all_at(int fd, const void* data, size_t size, off_t offset, const std::string& what);
 // Creates a file that must not exist yet, without syncing it: for files inside a staging
 // directory that one rename makes visible, where a sync per file would only add latency.
 void write_new_file(const std::string& path, std::string_view data, mode_t mode = 0644);

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,14 @@ struct UninitializedAllocator : std::allocator<T> {
 };
 
 using Block = std::vector<char, UninitializedAllocator<char>>;
+
+// Appends bytes with one memcpy (a range insert() copies element by element through the
+// allocator's construct()).
+inline void append(Block& block, const char* data, size_t size) {
+  size_t old_size = block.size();
+  block.resize(old_size + size);
+  std::memcpy(block.data() + old_size, data, size);
+}
 
 class BlockQueue {
  public:

@@ -13,6 +13,7 @@
 #include "layers/archive/block_queue.h"
 #include "layers/archive/gzip_inflater.h"
 #include "layers/archive/layer_extractor.h"
+#include "util/direct_writer.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/override_stat.h"
@@ -38,10 +39,13 @@ std::string error_of(struct archive* a, const char* fallback) {
 // outer reader pulls from here; an exception cannot cross libarchive's C frames, so it is kept
 // and rethrown once libarchive has returned.
 struct RawStream {
-  RawStream(const LayerSource& in, int blob) : source(in), blob_fd(blob) {}
+  RawStream(const LayerSource& in, int blob_out) : source(in), blob_fd(blob_out) {
+    if (blob_fd >= 0) blob.start(blob_fd, "layer blob");
+  }
 
   const LayerSource& source;
   int blob_fd;
+  DirectWriter blob;  // a blob is large and not read back soon: no page cache
   Sha256 hash;
   uint64_t size = 0;
   Block buffer;
@@ -58,7 +62,7 @@ struct RawStream {
       if (buffer.empty()) continue;
       hash.update(buffer.data(), buffer.size());
       size += buffer.size();
-      if (blob_fd >= 0) write_all(blob_fd, buffer.data(), buffer.size(), "layer blob");
+      if (blob_fd >= 0) blob.write(buffer.data(), buffer.size());
       return buffer.size();
     }
     buffer.clear();
@@ -174,8 +178,7 @@ class Decompressor {
         return false;
       }
       if (block.capacity() < kDecompressedBlock) block.reserve(kDecompressedBlock);
-      block.insert(block.end(), static_cast<const char*>(data),
-                   static_cast<const char*>(data) + size);
+      append(block, static_cast<const char*>(data), size);
       if (block.size() >= kDecompressedBlock) {
         if (!queue_.push(std::move(block))) return false;
         block = queue_.spare();
@@ -333,6 +336,8 @@ IngestedLayer ingest_layer(const LayerSource& source, int blob_out_fd,
   for (la_ssize_t n; (n = tar.pull(&ignored)) != 0;) {
     if (n < 0) throw UserError("corrupt layer archive at its end: " + tar.error);
   }
+
+  if (blob_out_fd >= 0) raw.blob.finish();  // the decompressing thread has ended
 
   IngestedLayer layer;
   layer.blob_digest = "sha256:" + raw.hash.finish_hex();
