@@ -86,6 +86,12 @@ void fsync_dir(const std::string& dir) {
   if (::fsync(fd.get()) != 0) throw_errno("fsync " + dir);
 }
 
+void sync_file_system(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open " + path);
+  if (::syncfs(fd.get()) != 0) throw_errno("sync the file system of " + path);
+}
+
 namespace {
 
 void remove_tree_at(int parent_fd, const char* name) {

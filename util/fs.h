@@ -24,6 +24,9 @@ std::string read_until_eof(int fd);
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // fsync of a directory, so that a rename inside it survives a crash.
 void fsync_dir(const std::string& dir);
+// syncfs(2) of the file system holding `path`: one call makes everything written there durable
+// (cheaper than an fsync per file when many files were written).
+void sync_file_system(const std::string& path);
 // rm -rf that also removes read-only directories (rootless layer trees keep 0555 dirs).
 void remove_tree(const std::string& path);
 // Bytes of disk used by a tree (st_blocks), each hard-linked inode counted once.
