@@ -120,6 +120,9 @@ void fetch_layers(RegistryClient& client, const Store& store, const std::string&
             [&](uint64_t bytes) { progress.update(layer_id(job), "Downloading", bytes, total); },
             cancelled);
         progress.update(layer_id(job), "Extracting");
+        // Flushed now, while other layers still download, rather than all at once at the end:
+        // adopt_staged_layers' own sync then has little left to wait for.
+        sync_file_system(store.tmp_dir());
       } catch (...) {
         std::lock_guard lock(error_mutex);
         if (!first_error) first_error = std::current_exception();
