@@ -95,11 +95,16 @@ void setup_logout(CLI::App& cmd, GlobalOptions& global) {
 }
 
 // Parallel transfers; LAYERFS_MAX_CONCURRENT overrides (docker's max-concurrent-downloads).
-int concurrency() {
+// Pulls default to more than pushes: each layer pulled is a pipeline of its own (download,
+// inflate, extract), and a layer left to start after the others finish runs alone at the end
+// (skopeo pulls 6 at once too).
+int concurrency(int default_count) {
   const char* env = std::getenv("LAYERFS_MAX_CONCURRENT");
   int n = env ? std::atoi(env) : 0;
-  return n > 0 ? n : 4;
+  return n > 0 ? n : default_count;
 }
+constexpr int kPullConcurrency = 6;
+constexpr int kPushConcurrency = 4;
 
 void setup_pull(CLI::App& cmd, GlobalOptions& global) {
   struct Opts {
@@ -116,7 +121,7 @@ void setup_pull(CLI::App& cmd, GlobalOptions& global) {
       Store store(store_root(global));
       auto config = registry::RegistryConfig::load();
       auto progress = registry::make_progress(std::cout, ::isatty(STDOUT_FILENO), o->quiet);
-      registry::PullOptions options{o->platform, concurrency()};
+      registry::PullOptions options{o->platform, concurrency(kPullConcurrency)};
       if (o->all_tags) {
         Reference repo = parse_reference(o->name, false);
         if (!repo.tag.empty() || !repo.digest.empty())
@@ -147,7 +152,7 @@ void setup_push(CLI::App& cmd, GlobalOptions& global) {
       Store store(store_root(global));
       auto progress = registry::make_progress(std::cout, ::isatty(STDOUT_FILENO), o->quiet);
       registry::PushOptions options;
-      options.parallel = concurrency();
+      options.parallel = concurrency(kPushConcurrency);
       // Blobs above this size go up in chunks (LAYERFS_PUSH_CHUNK_SIZE, bytes).
       if (const char* env = std::getenv("LAYERFS_PUSH_CHUNK_SIZE"); env && *env)
         options.chunk_size = std::stoull(env);

@@ -305,7 +305,7 @@ std::vector<LoadedImage> load_images(const Store& store, int in_fd, const std::s
   for (auto& image : pending) {
     NewImage ni;
     ni.config = image.config;
-    for (StagedLayer* layer : image.layers) ni.layers.push_back(layer->adopt(store));
+    ni.layers = adopt_staged_layers(store, image.layers);
     ni.tags = image.tags;
     // Keep the config bytes exactly: the image ID is their digest.
     ni.config_bytes = image.config_bytes;

@@ -47,8 +47,7 @@ std::unique_ptr<StagedLayer> stage_layer(const Store& store, const LayerSource& 
   if (!expected_diff_id.empty() && ingested.diff_id != expected_diff_id)
     throw UserError("layer diff ID mismatch: expected " + expected_diff_id + ", got " +
                     ingested.diff_id);
-  if (::fsync(blob_fd.get()) != 0) throw_errno("fsync " + blob_tmp);
-  blob_fd.reset();
+  blob_fd.reset();  // synced with everything else by adopt_staged_layers
 
   LayerInfo& info = staged->info_;
   info.diff_id = ingested.diff_id;
@@ -67,11 +66,13 @@ std::unique_ptr<StagedLayer> stage_layer(const Store& store, const LayerSource& 
   }
   info.size = apparent_size(diff_dir);
   info.created = now_rfc3339();
+  write_layer_info(staged->layer_dir_ + "/info.json", info, Durability::Unsynced);
   return staged;
 }
 
 LayerInfo StagedLayer::adopt(const Store& store) {
-  if (!store.has_blob(info_.blob_digest)) store.adopt_blob(blob_path_, info_.blob_digest);
+  if (!store.has_blob(info_.blob_digest))
+    store.adopt_blob(blob_path_, info_.blob_digest, Durability::Unsynced);
   if (store.has_layer(info_.diff_id)) {
     LayerInfo existing = store.read_layer_info(info_.diff_id);
     // The same content may arrive under another compression: keep the stored layer, but refer
@@ -81,8 +82,19 @@ LayerInfo StagedLayer::adopt(const Store& store) {
     existing.media_type = info_.media_type;
     return existing;
   }
-  store.adopt_layer(layer_dir_, info_);
+  store.adopt_complete_layer(layer_dir_, info_.diff_id);
   return info_;
+}
+
+std::vector<LayerInfo> adopt_staged_layers(const Store& store,
+                                           const std::vector<StagedLayer*>& layers) {
+  std::vector<LayerInfo> stored;
+  if (layers.empty()) return stored;
+  sync_file_system(store.tmp_dir());
+  for (StagedLayer* layer : layers) stored.push_back(layer->adopt(store));
+  fsync_dir(store.blobs_dir());
+  fsync_dir(store.layers_dir());
+  return stored;
 }
 
 std::string import_rootfs(const Store& store, int in_fd, const ImportOptions& options) {
@@ -103,7 +115,7 @@ std::string import_rootfs(const Store& store, int in_fd, const ImportOptions& op
   auto lock = store.lock_for_writing();
   NewImage image;
   image.config = std::move(config);
-  image.layers = {staged->adopt(store)};
+  image.layers = adopt_staged_layers(store, {staged.get()});
   if (!options.tag.empty()) image.tags = {options.tag};
   ImageIndex index = ImageIndex::load(store);
   return register_image(store, index, image);

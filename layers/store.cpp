@@ -88,10 +88,11 @@ std::string Store::write_blob(std::string_view data) const {
   return digest;
 }
 
-void Store::adopt_blob(const std::string& staged_path, const std::string& digest) const {
+void Store::adopt_blob(const std::string& staged_path, const std::string& digest,
+                       Durability durability) const {
   std::string target = blob_path(digest);
   if (::rename(staged_path.c_str(), target.c_str()) != 0) throw_errno("rename blob " + digest);
-  fsync_dir(blobs_dir());
+  if (durability == Durability::Synced) fsync_dir(blobs_dir());
 }
 
 void Store::remove_blob(const std::string& digest) const {
@@ -111,14 +112,14 @@ bool Store::has_layer(const std::string& diff_id) const {
   return path_exists(layer_path(diff_id) + "/info.json");
 }
 
-void write_layer_info(const std::string& path, const LayerInfo& info) {
+void write_layer_info(const std::string& path, const LayerInfo& info, Durability durability) {
   nlohmann::json j = {{"diff_id", info.diff_id},
                       {"blob_digest", info.blob_digest},
                       {"media_type", info.media_type},
                       {"blob_size", info.blob_size},
                       {"size", info.size},
                       {"created", info.created}};
-  write_file_atomic(path, j.dump(2) + "\n");
+  write_file_atomic(path, j.dump(2) + "\n", 0644, durability);
 }
 
 LayerInfo parse_layer_info(const std::string& json_text, const std::string& where) {
@@ -154,14 +155,19 @@ std::vector<std::string> Store::list_layers() const {
 
 bool Store::adopt_layer(const std::string& staged_layer_dir, const LayerInfo& info) const {
   if (has_layer(info.diff_id)) return false;
-  std::string target = layer_path(info.diff_id);
-  // A directory without info.json is what a killed adoption left: replace it.
-  if (path_exists(target)) remove_tree(target);
   write_layer_info(staged_layer_dir + "/info.json", info);
-  if (::rename(staged_layer_dir.c_str(), target.c_str()) != 0)
-    throw_errno("rename layer into " + target);
+  adopt_complete_layer(staged_layer_dir, info.diff_id);
   fsync_dir(layers_dir());
   return true;
+}
+
+void Store::adopt_complete_layer(const std::string& staged_layer_dir,
+                                 const std::string& diff_id) const {
+  std::string target = layer_path(diff_id);
+  // A directory without info.json is what a killed adoption left: replace it.
+  if (path_exists(target)) remove_tree(target);
+  if (::rename(staged_layer_dir.c_str(), target.c_str()) != 0)
+    throw_errno("rename layer into " + target);
 }
 
 void Store::remove_layer(const std::string& diff_id) const {

@@ -62,8 +62,10 @@ class Store {
   std::string read_blob(const std::string& digest) const;
   // Stores bytes as a blob (atomic, idempotent); returns "sha256:...".
   std::string write_blob(std::string_view data) const;
-  // Moves a fully written, fsynced file from tmp/ into the blob store under `digest`.
-  void adopt_blob(const std::string& staged_path, const std::string& digest) const;
+  // Moves a fully written, fsynced file from tmp/ into the blob store under `digest`. Unsynced:
+  // the caller makes the rename durable (one fsync for many adoptions).
+  void adopt_blob(const std::string& staged_path, const std::string& digest,
+                  Durability durability = Durability::Synced) const;
   void remove_blob(const std::string& digest) const;
 
   // Layers.
@@ -75,6 +77,9 @@ class Store {
   // Moves a staged layer (a directory holding diff/) into place unless that diff ID is already
   // present; caller holds the writer lock. Writes info.json. Returns true when it was added.
   bool adopt_layer(const std::string& staged_layer_dir, const LayerInfo& info) const;
+  // Moves a staged layer directory that already holds diff/ and info.json, all durable, into
+  // place (the caller checked has_layer). The caller makes the rename durable.
+  void adopt_complete_layer(const std::string& staged_layer_dir, const std::string& diff_id) const;
   void remove_layer(const std::string& diff_id) const;
 
   // Images referenced by containers (containers/<id>/config.json "Image").
@@ -88,7 +93,8 @@ class Store {
 // /var/lib/layerfs for root.
 std::string default_store_root();
 
-void write_layer_info(const std::string& path, const LayerInfo& info);
+void write_layer_info(const std::string& path, const LayerInfo& info,
+                      Durability durability = Durability::Synced);
 LayerInfo parse_layer_info(const std::string& json_text, const std::string& where);
 
 }  // namespace layerfs

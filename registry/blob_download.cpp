@@ -90,7 +90,7 @@ std::unique_ptr<StagedLayer> download_layer(RegistryClient& client, const Store&
           if (cancelled) throw UserError("cancelled");
           if (pending.size() + size > kHandOverBytes) hand_over();
           if (pending.capacity() < kHandOverBytes) pending.reserve(kHandOverBytes);
-          pending.insert(pending.end(), data, data + size);
+          append(pending, data, size);
           offset += size;
           if (on_bytes) on_bytes(offset);
         });

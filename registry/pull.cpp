@@ -78,11 +78,27 @@ struct LayerJob {
   std::string diff_id;
   LayerInfo info;
   bool present = false;
+  std::unique_ptr<StagedLayer> staged;  // downloaded, adopted with the image
 };
 
 std::string layer_id(const LayerJob& job) { return short_digest(job.descriptor.digest); }
 
-// Downloads the missing layers, several at once; each is adopted into the store when complete.
+// Moves the staged layers into the store in one batch (one sync for all: adopt_staged_layers);
+// caller holds the writer lock.
+void adopt_staged(const Store& store, std::vector<LayerJob>& jobs, Progress& progress) {
+  std::vector<StagedLayer*> staged;
+  for (const auto& job : jobs)
+    if (job.staged) staged.push_back(job.staged.get());
+  std::vector<LayerInfo> adopted = adopt_staged_layers(store, staged);
+  for (size_t i = 0, k = 0; i < jobs.size(); ++i) {
+    if (!jobs[i].staged) continue;
+    jobs[i].info = adopted[k++];
+    jobs[i].staged.reset();
+    progress.update(layer_id(jobs[i]), "Pull complete");
+  }
+}
+
+// Downloads and stages the missing layers, several at once.
 void fetch_layers(RegistryClient& client, const Store& store, const std::string& repository,
                   std::vector<LayerJob>& jobs, int parallel, Progress& progress) {
   std::vector<size_t> todo;
@@ -99,16 +115,14 @@ void fetch_layers(RegistryClient& client, const Store& store, const std::string&
       LayerJob& job = jobs[todo[k]];
       try {
         uint64_t total = job.descriptor.size;
-        auto staged = download_layer(
+        job.staged = download_layer(
             client, store, repository, job.descriptor, job.diff_id,
             [&](uint64_t bytes) { progress.update(layer_id(job), "Downloading", bytes, total); },
             cancelled);
         progress.update(layer_id(job), "Extracting");
-        {
-          auto lock = store.lock_for_writing();
-          job.info = staged->adopt(store);
-        }
-        progress.update(layer_id(job), "Pull complete");
+        // Flushed now, while other layers still download, rather than all at once at the end:
+        // adopt_staged_layers' own sync then has little left to wait for.
+        sync_file_system(store.tmp_dir());
       } catch (...) {
         std::lock_guard lock(error_mutex);
         if (!first_error) first_error = std::current_exception();
@@ -177,13 +191,21 @@ PullResult pull_image(const Store& store, const RegistryConfig& config, const Re
       anything_new = true;
     }
   }
-  fetch_layers(*client, store, ref.path, jobs, options.parallel, progress);
+  try {
+    fetch_layers(*client, store, ref.path, jobs, options.parallel, progress);
+  } catch (...) {
+    // Layers that arrived before the failure are kept: the next attempt does not fetch them.
+    auto lock = store.lock_for_writing();
+    adopt_staged(store, jobs, progress);
+    throw;
+  }
 
   PullResult result;
   result.digest = top.digest;
   result.name = ref.digest.empty() ? ref.canonical() : ref.repository() + "@" + ref.digest;
   {
     auto lock = store.lock_for_writing();
+    adopt_staged(store, jobs, progress);
     ImageIndex index = ImageIndex::load(store);
     std::string image_id = sha256_digest(config_bytes);
     anything_new |= !index.images.count(image_id);

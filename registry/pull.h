@@ -16,7 +16,7 @@ namespace layerfs::registry {
 
 struct PullOptions {
   std::string platform;  // "os/arch[/variant]"; empty means linux/amd64
-  int parallel = 4;      // layers transferred at once
+  int parallel = 6;      // layers transferred at once
 };
 
 struct PullResult {

@@ -7,7 +7,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config clang-format
   libfuse3-dev libarchive-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libcurl4-openssl-dev libgtest-dev googletest
+  nlohmann-json3-dev libcurl4-openssl-dev libisal-dev libgtest-dev googletest
 )
 tool_packages=(
   busybox-static skopeo umoci docker-registry apache2-utils jq attr uidmap

@@ -86,6 +86,12 @@ void fsync_dir(const std::string& dir) {
   if (::fsync(fd.get()) != 0) throw_errno("fsync " + dir);
 }
 
+void sync_file_system(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open " + path);
+  if (::syncfs(fd.get()) != 0) throw_errno("sync the file system of " + path);
+}
+
 namespace {
 
 void remove_tree_at(int parent_fd, const char* name) {
@@ -206,6 +212,17 @@ void write_all(int fd, const void* data, size_t size, const std::string& what) {
     if (n < 0) throw_errno("write " + what);
     p += n;
     size -= static_cast<size_t>(n);
+  }
+}
+
+void write_all_at(int fd, const void* data, size_t size, off_t offset, const std::string& what) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = retry_eintr([&] { return ::pwrite(fd, p, size, offset); });
+    if (n < 0) throw_errno("write " + what);
+    p += n;
+    size -= static_cast<size_t>(n);
+    offset += n;
   }
 }
 

@@ -24,6 +24,9 @@ std::string read_until_eof(int fd);
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // fsync of a directory, so that a rename inside it survives a crash.
 void fsync_dir(const std::string& dir);
+// syncfs(2) of the file system holding `path`: one call makes everything written there durable
+// (cheaper than an fsync per file when many files were written).
+void sync_file_system(const std::string& path);
 // rm -rf that also removes read-only directories (rootless layer trees keep 0555 dirs).
 void remove_tree(const std::string& path);
 // Bytes of disk used by a tree (st_blocks), each hard-linked inode counted once.
@@ -68,6 +71,8 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
                        Durability durability = Durability::Synced);
 // Writes all of `data` to fd (retrying short writes); throws SysError naming `what`.
 void write_all(int fd, const void* data, size_t size, const std::string& what);
+// The same with pwrite at `offset` (the fd's position does not move).
+void write_all_at(int fd, const void* data, size_t size, off_t offset, const std::string& what);
 // Creates a file that must not exist yet, without syncing it: for files inside a staging
 // directory that one rename makes visible, where a sync per file would only add latency.
 void write_new_file(const std::string& path, std::string_view data, mode_t mode = 0644);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "layers/archive/beneath_root.h"
+#include "util/direct_writer.h"
 
 struct archive;
 struct archive_entry;
@@ -29,14 +30,20 @@ class LayerExtractor {
  private:
   struct Target;
   void extract_hard_link(struct archive_entry* entry, const std::string& path);
-  void write_data(struct archive* reader, int fd, const std::string& path, int64_t size);
+  void write_data(struct archive* reader, int fd, const std::string& path, int64_t size,
+                  bool sparse);
   void apply_attributes(const Target& target, struct archive_entry* entry);
   void apply_xattrs(const Target& target, struct archive_entry* entry);
   void replace_existing(int parent_fd, const std::string& name, const std::string& path,
                         bool keep_directory);
 
+  // Regular files from this size on are written with O_DIRECT; smaller ones are cheaper through
+  // the page cache (a direct write waits for the disk).
+  static constexpr int64_t kDirectMinimum = 128 << 10;
+
   BeneathRoot root_;
   bool rootless_;
+  DirectWriter direct_;
   struct DirTimes {
     std::string path;
     struct timespec times[2];
