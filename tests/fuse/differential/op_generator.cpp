@@ -15,11 +15,13 @@ struct Weighted {
 // Mutations dominate; renames and copy-up triggers (writes, truncates, chmod, xattrs on lower
 // files) are where union file systems go wrong, so they weigh most.
 constexpr Weighted kWeights[] = {
-    {OpKind::Create, 8},      {OpKind::WriteAt, 9}, {OpKind::Truncate, 6},    {OpKind::Append, 6},
-    {OpKind::Rename, 14},     {OpKind::Link, 4},    {OpKind::Unlink, 7},      {OpKind::Mkdir, 6},
-    {OpKind::Rmdir, 5},       {OpKind::Chmod, 4},   {OpKind::Symlink, 3},     {OpKind::SetXattr, 5},
-    {OpKind::RemoveXattr, 2}, {OpKind::Mkfifo, 1},  {OpKind::RecreateDir, 3}, {OpKind::ReadFile, 6},
-    {OpKind::ListDir, 6},     {OpKind::Stat, 4},
+    {OpKind::Create, 8},      {OpKind::WriteAt, 9},     {OpKind::Truncate, 6},
+    {OpKind::Append, 6},      {OpKind::Rename, 14},     {OpKind::Link, 4},
+    {OpKind::Unlink, 7},      {OpKind::Mkdir, 6},       {OpKind::Rmdir, 5},
+    {OpKind::Chmod, 4},       {OpKind::Chown, 3},       {OpKind::Symlink, 3},
+    {OpKind::SetXattr, 5},    {OpKind::RemoveXattr, 2}, {OpKind::Mkfifo, 1},
+    {OpKind::RecreateDir, 3}, {OpKind::ReadFile, 6},    {OpKind::ListDir, 6},
+    {OpKind::Stat, 4},
 };
 
 }  // namespace
@@ -43,8 +45,10 @@ Operation OpGenerator::next(const TreeSnapshot& current) {
   auto any_path = [&] { return random_.percent(85) ? random_.pick(all) : new_path(); };
   auto file_path = [&] { return random_.percent(90) ? random_.pick(files) : any_path(); };
   auto dir_path = [&] { return random_.percent(90) ? random_.pick(dirs) : any_path(); };
-  static const mode_t kModes[] = {0644, 0600, 0755, 0700, 0444, 0555, 0640, 0777};
-  auto mode = [&] { return kModes[random_.between(0, 7)]; };
+  // Setuid and setgid bits too: a write, truncate or chown must clear them as overlayfs does.
+  static const mode_t kModes[] = {0644, 0600, 0755,  0700,  0444,  0555,
+                                  0640, 0777, 04755, 02755, 02745, 06777};
+  auto mode = [&] { return kModes[random_.between(0, 11)]; };
   auto file_size = [&](const std::string& path) -> uint64_t {
     auto it = current.find(path);
     return it == current.end() ? 0 : it->second.size;
@@ -115,6 +119,14 @@ Operation OpGenerator::next(const TreeSnapshot& current) {
       op.path = any_path();
       op.mode = mode();
       break;
+    case OpKind::Chown: {
+      // Unchanged, root or another user: a chown clears setuid/setgid bits either way.
+      static const uid_t kIds[] = {static_cast<uid_t>(-1), 0, 1000};
+      op.path = any_path();
+      op.owner = kIds[random_.between(0, 2)];
+      op.group = kIds[random_.between(0, 2)];
+      break;
+    }
     case OpKind::Symlink:
       op.path = random_.percent(85) ? new_path() : any_path();
       op.value = random_.percent(70) ? random_.pick(all) : "dangling" + std::to_string(counter_);

@@ -152,6 +152,9 @@ Outcome apply(const Operation& op, const std::string& root, Side side,
     case OpKind::Chmod:
       status = ::fchmodat(r, at(op.path), op.mode, 0);
       break;
+    case OpKind::Chown:
+      status = ::fchownat(r, at(op.path), op.owner, op.group, AT_SYMLINK_NOFOLLOW);
+      break;
     case OpKind::Symlink:
       status = ::symlinkat(op.value.c_str(), r, at(op.path));
       break;
@@ -222,6 +225,10 @@ std::string describe(const Operation& op) {
       break;
     case OpKind::Chmod:
       out << "chmod(" << q(op.path) << ", " << mode(op.mode) << ")";
+      break;
+    case OpKind::Chown:
+      out << "lchown(" << q(op.path) << ", " << static_cast<int>(op.owner) << ", "
+          << static_cast<int>(op.group) << ")";
       break;
     case OpKind::Symlink:
       out << "symlink(" << q(op.value) << ", " << q(op.path) << ")";

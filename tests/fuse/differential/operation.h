@@ -20,6 +20,7 @@ enum class OpKind {
   Mkdir,            // mkdir(path, mode)
   Rmdir,            // rmdir(path)
   Chmod,            // chmod(path, mode)
+  Chown,            // lchown(path, owner, group); -1 leaves one as it is
   Symlink,          // symlink(value, path)
   SetXattr,         // lsetxattr(path, name, value)
   RemoveXattr,      // lremovexattr(path, name)
@@ -40,6 +41,8 @@ struct Operation {
   uint64_t seed = 0;  // written bytes are pattern_bytes(seed, length)
   unsigned flags = 0;
   mode_t mode = 0;
+  uid_t owner = static_cast<uid_t>(-1);
+  gid_t group = static_cast<gid_t>(-1);
   std::string name{};   // xattr name
   std::string value{};  // xattr value or symlink target
 };
