@@ -82,10 +82,8 @@ void reply_new_entry(UnionFs& fs, fuse_req_t req, const NewEntry& created) {
 }
 
 void invalidate_aliases(UnionFs& fs, uint64_t ino, const Node* except) {
-  if (fs.session == nullptr) return;
   for (fuse_ino_t id : fs.table.aliases(ino)) {
-    if (except != nullptr && id == fs.table.id_of(*except)) continue;
-    fuse_lowlevel_notify_inval_inode(fs.session, id, -1, 0);
+    if (except == nullptr || id != fs.table.id_of(*except)) fs.invalidate_inode(id);
   }
 }
 

@@ -7,14 +7,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "fuse/daemon_lock.h"
 #include "fuse/ops/ops.h"
+#include "fuse/session_loop.h"
 #include "fuse/union_fs.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -42,8 +45,56 @@ struct SessionDeleter {
   void operator()(fuse_session* se) const { fuse_session_destroy(se); }
 };
 
-struct LoopConfigDeleter {
-  void operator()(fuse_loop_config* config) const { fuse_loop_cfg_destroy(config); }
+// The threads serving one mount: enough for requests that wait on the disk side by side.
+constexpr size_t kMaxThreads = 32;
+
+class SessionSource : public RequestSource {
+ public:
+  explicit SessionSource(fuse_session* session) : session_(session) {}
+  int receive(fuse_buf& buf) override { return fuse_session_receive_buf(session_, &buf); }
+  void process(const fuse_buf& buf) override { fuse_session_process_buf(session_, &buf); }
+
+ private:
+  fuse_session* session_;
+};
+
+// SIGTERM, SIGINT and SIGHUP end the mount. They are blocked from the start (the threads serving
+// requests inherit the mask) and taken by one thread waiting for them, which stops the loop.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&stop_);
+    for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_, signal);
+    ::pthread_sigmask(SIG_BLOCK, &stop_, &previous_);
+    // A reply to a request whose caller went away must not end the daemon.
+    ::signal(SIGPIPE, SIG_IGN);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  ~StopSignals() {
+    if (waiter_.joinable()) {
+      done_.store(true);
+      ::pthread_kill(waiter_.native_handle(), SIGTERM);
+      waiter_.join();
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+
+  // From now on a stop signal stops `loop`.
+  void stop_on_signal(SessionLoop& loop) {
+    waiter_ = std::thread([this, &loop] {
+      int signal = 0;
+      while (::sigwait(&stop_, &signal) != 0) {
+      }
+      if (!done_.load()) loop.stop();
+    });
+  }
+
+ private:
+  sigset_t stop_;
+  sigset_t previous_;
+  std::atomic<bool> done_{false};
+  std::thread waiter_;
 };
 
 void write_all(int fd, const std::string& text) {
@@ -91,6 +142,7 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
   // Files are created with exactly the modes the callers asked for (the kernel applied theirs).
   ::umask(0);
   raise_fd_limit();
+  StopSignals signals;
   UnionFs fs(config);
   DaemonLock lock(mountpoint);
 
@@ -101,24 +153,19 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
   std::unique_ptr<fuse_session, SessionDeleter> session(
       fuse_session_new(&args, &operations, sizeof operations, &fs));
   if (!session) throw UserError("cannot start a FUSE session for " + mountpoint);
-  if (fuse_set_signal_handlers(session.get()) != 0)
-    throw UserError("cannot install signal handlers for " + mountpoint);
-  if (fuse_session_mount(session.get(), mountpoint.c_str()) != 0) {
-    fuse_remove_signal_handlers(session.get());
+  if (fuse_session_mount(session.get(), mountpoint.c_str()) != 0)
     throw UserError("cannot mount the union on " + mountpoint);
-  }
   fs.session = session.get();
   if (on_ready) on_ready();
 
-  std::unique_ptr<fuse_loop_config, LoopConfigDeleter> loop(fuse_loop_cfg_create());
-  // One /dev/fuse fd per worker thread: requests are not serialised on a single queue.
-  fuse_loop_cfg_set_clone_fd(loop.get(), 1);
-  fuse_loop_cfg_set_idle_threads(loop.get(), 16);
-  int result = fuse_session_loop_mt(session.get(), loop.get());
+  SessionSource source(session.get());
+  SessionLoop loop(source, kMaxThreads);
+  signals.stop_on_signal(loop);
+  loop.start();
+  int status = loop.wait();
   fs.session = nullptr;
   fuse_session_unmount(session.get());
-  fuse_remove_signal_handlers(session.get());
-  return result == 0 ? 0 : 1;
+  return status == 0 ? 0 : 1;
 }
 
 void mount_union(const std::string& mountpoint, const UnionConfig& config, bool foreground) {

@@ -8,7 +8,7 @@
 
 namespace layerfs::fuse {
 
-// Mounts `config` at `mountpoint` and serves (multithreaded) until unmounted (also lazily) or
+// Mounts `config` at `mountpoint` and serves (fuse/session_loop.h) until unmounted (also lazily) or
 // SIGTERM/SIGINT; calls on_ready() once the mount is live. Returns 0 on clean exit.
 int serve_union(const std::string& mountpoint, const UnionConfig& config,
                 std::function<void()> on_ready);

@@ -6,6 +6,7 @@
 #include "fuse/attributes.h"
 #include "fuse/layer_search.h"
 #include "fuse/path_fd.h"
+#include "fuse/session_loop.h"
 #include "util/namespace_ids.h"
 
 namespace layerfs::fuse {
@@ -168,6 +169,12 @@ void UnionFs::invalidate_listing(Node& dir) {
   if (!dir.dir_state) return;
   std::lock_guard lock(dir.dir_state->listing_mutex);
   dir.dir_state->listing.reset();
+}
+
+void UnionFs::invalidate_inode(fuse_ino_t id) {
+  if (session == nullptr) return;
+  SessionLoop::let_another_thread_read();
+  fuse_lowlevel_notify_inval_inode(session, id, -1, 0);
 }
 
 }  // namespace layerfs::fuse

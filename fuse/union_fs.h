@@ -92,6 +92,9 @@ class UnionFs {
   std::shared_ptr<Node> peek(const std::shared_ptr<Node>& dir, const std::string& name, int& err);
   // The merged listing of a directory is stale (the directory changed).
   void invalidate_listing(Node& dir);
+  // Drops the kernel's cached attributes and data of inode `id`. The kernel may have to wait for
+  // a request of this mount to finish (a read holding a page), so another thread reads first.
+  void invalidate_inode(fuse_ino_t id);
 };
 
 inline UnionFs& union_fs(fuse_req_t req) { return *static_cast<UnionFs*>(fuse_req_userdata(req)); }

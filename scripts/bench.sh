@@ -20,7 +20,8 @@ usage() {
 usage: $0 BENCHMARK
   union   union mounts: kernel overlayfs vs fuse-overlayfs vs layerfs (root; ~5 min a run,
           BENCH_UNION_RUNS=3 runs, medians)
-          env: BENCH_BACKENDS="kernel fuse-overlayfs layerfs" BENCH_FILES=20000 BENCH_DIRS=1000
+          env: BENCH_BACKENDS="kernel fuse-overlayfs layerfs" (add "baseline" to compare another
+               layerfs binary, LAYERFS_BASELINE=path, in the same run) BENCH_FILES=20000 BENCH_DIRS=1000
                BENCH_LARGE_FILES=4 BENCH_LARGE_MB=128 BENCH_CREATE=5000 BENCH_COPYUP=200
                BENCH_UNTAR=5000 BENCH_FIO_MB=32
                BENCH_UNION_FS=image (a journaled ext4 image of its own; "dir": in BENCH_DIR)
@@ -156,6 +157,7 @@ union_mount() {
     kernel) mount -t overlay overlay -o "lowerdir=$kernel,upperdir=$run/upper,workdir=$run/work" "$run/mnt" ;;
     fuse-overlayfs) fuse-overlayfs -o "lowerdir=$oci,upperdir=$run/upper,workdir=$run/work" "$run/mnt" 2>/dev/null ;;
     layerfs) "$LAYERFS" mount -o "lowerdir=$oci,upperdir=$run/upper,workdir=$run/work" "$run/mnt" ;;
+    baseline) "$LAYERFS_BASELINE" mount -o "lowerdir=$oci,upperdir=$run/upper,workdir=$run/work" "$run/mnt" ;;
   esac
   local _
   for _ in $(seq 1 500); do
@@ -169,7 +171,9 @@ union_mount() {
 union_umount() {
   local backend=$1 run=$2 pid=""
   if [ "$backend" != kernel ]; then
-    pid=$(daemon_pid "$backend" "$run/mnt" || true)
+    local program=$backend
+    [ "$backend" != baseline ] || program=$(basename "$LAYERFS_BASELINE")
+    pid=$(daemon_pid "$program" "$run/mnt" || true)
     if [ -n "$pid" ]; then
       local hwm
       hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
@@ -326,6 +330,7 @@ bench_union() {
       kernel) ;;
       fuse-overlayfs) command -v fuse-overlayfs >/dev/null || { echo "skipping fuse-overlayfs: not installed"; continue; } ;;
       layerfs) [ -x "$LAYERFS" ] || { echo "skipping layerfs: no binary at $LAYERFS"; continue; } ;;
+      baseline) [ -x "${LAYERFS_BASELINE:-}" ] || die "baseline: set LAYERFS_BASELINE to a layerfs binary" ;;
       *) die "unknown backend $backend" ;;
     esac
     backends+=("$backend")

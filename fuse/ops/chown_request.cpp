@@ -55,8 +55,7 @@ void chown_request(fuse_req_t req, fuse_ino_t ino, std::string_view value) {
     }
     check(record_presented(fs.locate(*target).at(), want), "chown");
     // The kernel caches attributes for long (UnionFs::timeout): drop what it holds of the file.
-    if (fs.session != nullptr)
-      fuse_lowlevel_notify_inval_inode(fs.session, fs.table.id_of(*target), -1, 0);
+    fs.invalidate_inode(fs.table.id_of(*target));
     if (!target->is_dir()) invalidate_aliases(fs, target->ino, target.get());
     fuse_reply_err(req, 0);
   });

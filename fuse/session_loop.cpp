@@ -1,0 +1,221 @@
+#include "fuse/session_loop.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace layerfs::fuse {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The kernel's request header and the argument fields read here (<linux/fuse.h>; libfuse does not
+// install its copy). The layout is part of the kernel ABI.
+struct InHeader {
+  uint32_t len;
+  uint32_t opcode;
+  uint64_t unique;
+  uint64_t nodeid;
+  uint32_t uid;
+  uint32_t gid;
+  uint32_t pid;
+  uint16_t total_extlen;
+  uint16_t padding;
+};
+static_assert(sizeof(InHeader) == 40);
+
+enum Opcode : uint32_t {
+  kSetattr = 4,
+  kLink = 13,
+  kOpen = 14,
+  kWrite = 16,
+  kFsync = 20,
+  kFsyncdir = 30,
+  kSetlkw = 33,
+  kFallocate = 43,
+  kCopyFileRange = 47,
+};
+constexpr uint32_t kSetattrSize = 1u << 3;  // FATTR_SIZE in fuse_setattr_in.valid
+constexpr size_t kWriteSizeOffset = 16;     // fuse_write_in: fh, offset, then size
+// Writes of this size and more may wait for writeback (dirty page throttling).
+constexpr uint32_t kLargeWrite = 64 * 1024;
+
+// Reads the 32-bit field at `offset` of the request's argument, if the request has it.
+bool argument_field(const fuse_buf& buf, size_t offset, uint32_t& value) {
+  if (buf.size < sizeof(InHeader) + offset + sizeof value) return false;
+  std::memcpy(&value, static_cast<const char*>(buf.mem) + sizeof(InHeader) + offset, sizeof value);
+  return true;
+}
+
+// Which loop the current thread serves, and whether it is that loop's leader.
+struct ThreadRole {
+  SessionLoop* loop = nullptr;
+  bool leading = false;
+};
+thread_local ThreadRole role;
+
+// SIGUSR1 only interrupts the leader's read of the device (no SA_RESTART): nothing to do.
+void interrupt_read(int) {}
+
+}  // namespace
+
+bool request_may_block(const fuse_buf& buf) {
+  // The kernel's data left in a pipe (splice): only a large write is passed on that way.
+  if (buf.flags & FUSE_BUF_IS_FD) return true;
+  if (buf.size < sizeof(InHeader)) return false;
+  InHeader header;
+  std::memcpy(&header, buf.mem, sizeof header);
+  uint32_t field = 0;
+  switch (header.opcode) {
+    case kFsync:
+    case kFsyncdir:
+    case kSetlkw:
+    case kFallocate:
+    case kCopyFileRange:
+    case kLink:  // a hard link to a lower file copies its data up
+      return true;
+    case kOpen:  // opening a lower file for writing copies it up
+      return argument_field(buf, 0, field) &&
+             ((field & O_ACCMODE) != O_RDONLY || (field & O_TRUNC));
+    case kSetattr:  // truncation copies data up
+      return argument_field(buf, 0, field) && (field & kSetattrSize);
+    case kWrite:
+      return argument_field(buf, kWriteSizeOffset, field) && field >= kLargeWrite;
+    default:
+      return false;
+  }
+}
+
+SessionLoop::SessionLoop(RequestSource& source, size_t max_threads)
+    : source_(source), max_threads_(max_threads < 1 ? 1 : max_threads) {
+  struct sigaction action = {};
+  action.sa_handler = interrupt_read;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGUSR1, &action, nullptr);
+}
+
+SessionLoop::~SessionLoop() {
+  stop();
+  wait();
+}
+
+void SessionLoop::start() {
+  std::lock_guard lock(mutex_);
+  ++running_;
+  ++started_;
+  threads_.emplace_back([this] { serve(); });
+}
+
+void SessionLoop::serve() {
+  role.loop = this;
+  fuse_buf buf = {};
+  while (become_leader()) {
+    role.leading = true;
+    while (role.leading) {
+      reading_.store(true);
+      if (stopping_.load()) break;
+      int received = source_.receive(buf);
+      reading_.store(false);
+      if (received == -EINTR || received == -EAGAIN) continue;
+      if (received <= 0) {
+        end(received);
+        break;
+      }
+      if (request_may_block(buf)) let_another_thread_read();
+      source_.process(buf);
+    }
+    reading_.store(false);
+    if (role.leading) {
+      role.leading = false;
+      std::lock_guard lock(mutex_);
+      leader_present_ = false;
+    }
+  }
+  std::free(buf.mem);
+  std::lock_guard lock(mutex_);
+  if (--running_ == 0) finished_.notify_all();
+}
+
+bool SessionLoop::become_leader() {
+  std::unique_lock lock(mutex_);
+  ++idle_;
+  followers_.wait(lock, [&] { return stopping_.load() || !leader_present_; });
+  --idle_;
+  if (stopping_.load()) return false;
+  leader_present_ = true;
+  leader_ = ::pthread_self();
+  return true;
+}
+
+bool SessionLoop::hand_over_reading() {
+  std::lock_guard lock(mutex_);
+  if (stopping_.load()) return false;
+  if (idle_ > 0) {
+    leader_present_ = false;
+    followers_.notify_one();
+    return true;
+  }
+  if (started_ < max_threads_) {
+    leader_present_ = false;
+    ++running_;
+    ++started_;
+    threads_.emplace_back([this] { serve(); });
+    return true;
+  }
+  // Every thread is busy: this one goes on reading once its request is served.
+  return false;
+}
+
+void SessionLoop::let_another_thread_read() {
+  if (role.loop == nullptr || !role.leading) return;
+  if (role.loop->hand_over_reading()) role.leading = false;
+}
+
+void SessionLoop::end(int status) {
+  std::lock_guard lock(mutex_);
+  status_ = status;
+  stopping_.store(true);
+  leader_present_ = false;
+  role.leading = false;
+  followers_.notify_all();
+  finished_.notify_all();
+}
+
+void SessionLoop::stop() {
+  std::lock_guard lock(mutex_);
+  stopping_.store(true);
+  followers_.notify_all();
+  finished_.notify_all();
+}
+
+int SessionLoop::wait() {
+  std::unique_lock lock(mutex_);
+  while (running_ > 0) {
+    if (!stopping_.load()) {
+      finished_.wait(lock);
+      continue;
+    }
+    // The leader may be blocked reading the device; a signal sent just before it entered the
+    // read would be lost, so it is repeated until the leader has left.
+    if (leader_present_ && reading_.load()) ::pthread_kill(leader_, SIGUSR1);
+    finished_.wait_for(lock, 10ms);
+  }
+  std::vector<std::thread> finished;
+  finished.swap(threads_);
+  lock.unlock();
+  for (std::thread& thread : finished) thread.join();
+  std::lock_guard relock(mutex_);
+  return status_;
+}
+
+size_t SessionLoop::threads_started() const {
+  std::lock_guard lock(mutex_);
+  return started_;
+}
+
+}  // namespace layerfs::fuse
