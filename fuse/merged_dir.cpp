@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <functional>
 #include <string_view>
 #include <unordered_set>
 
@@ -86,14 +88,39 @@ DirListing read_merged(const LayerStack& stack, const DirLayers& dirs) {
     // A whiteout hides the name in the layers below its own.
     for (auto& name : whiteouts) decided.insert(std::move(name));
   }
+  order_by_cookie(listing);
   return listing;
+}
+
+void order_by_cookie(DirListing& listing) {
+  // 62 bits of the name's hash, above the three offsets readdir reserves.
+  constexpr uint64_t kFirstCookie = 3;
+  for (DirEntry& entry : listing)
+    entry.cookie = (std::hash<std::string_view>{}(entry.name) >> 2) + kFirstCookie;
+  std::sort(listing.begin(), listing.end(), [](const DirEntry& a, const DirEntry& b) {
+    return a.cookie != b.cookie ? a.cookie < b.cookie : a.name < b.name;
+  });
+  // Two names with one hash (never seen in practice): the later one takes the next free value.
+  for (size_t i = 1; i < listing.size(); ++i) {
+    if (listing[i].cookie <= listing[i - 1].cookie) listing[i].cookie = listing[i - 1].cookie + 1;
+  }
+}
+
+DirListing::const_iterator resume_at(const DirListing& listing, uint64_t offset) {
+  return std::upper_bound(
+      listing.begin(), listing.end(), offset,
+      [](uint64_t value, const DirEntry& entry) { return value < entry.cookie; });
 }
 
 std::shared_ptr<const DirListing> merged_listing(UnionFs& fs, Node& dir) {
   DirState& state = *dir.dir_state;
   std::lock_guard lock(state.listing_mutex);
-  if (!state.listing)
-    state.listing = std::make_shared<const DirListing>(read_merged(fs.layers, fs.dir_layers(dir)));
+  if (!state.listing) {
+    state.listing =
+        dir.removed
+            ? std::make_shared<const DirListing>()
+            : std::make_shared<const DirListing>(read_merged(fs.layers, fs.dir_layers(dir)));
+  }
   return state.listing;
 }
 

@@ -12,10 +12,18 @@
 
 namespace layerfs::fuse {
 
-// Reads and merges the listing of the directory layers `dirs` (top-most first). Throws SysError.
+// Reads and merges the listing of the directory layers `dirs` (top-most first), in cookie order.
+// Throws SysError.
 DirListing read_merged(const LayerStack& stack, const DirLayers& dirs);
 
-// The cached listing of `dir`, read when missing. Needs the tree lock (shared is enough).
+// Gives every entry its cookie (distinct within the listing) and sorts the listing by them.
+void order_by_cookie(DirListing& listing);
+
+// The first entry to return to a readdir that resumes at `offset` (2 or a cookie).
+DirListing::const_iterator resume_at(const DirListing& listing, uint64_t offset);
+
+// The cached listing of `dir`, read when missing (empty once the directory is removed). Needs the
+// tree lock (shared is enough).
 std::shared_ptr<const DirListing> merged_listing(UnionFs& fs, Node& dir);
 
 }  // namespace layerfs::fuse

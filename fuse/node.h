@@ -19,11 +19,15 @@
 
 namespace layerfs::fuse {
 
-// One merged directory listing, in the order readdir returns it.
+// One merged directory listing, in the order readdir returns it (by cookie).
 struct DirEntry {
   std::string name;
   mode_t type = 0;  // S_IFDIR, S_IFREG, ...
   uint64_t ino = 0;
+  // readdir's offset for resuming after this entry: a hash of the name, so that it keeps its
+  // meaning when the listing is read again after a change (an index would skip an entry after
+  // a deletion before it). 0, 1 and 2 are the offsets of the start, "." and "..".
+  uint64_t cookie = 0;
 };
 using DirListing = std::vector<DirEntry>;
 

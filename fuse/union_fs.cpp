@@ -100,6 +100,7 @@ void UnionFs::mark_removed(Node& node, bool replaced) {
     }
   }
   node.removed = true;
+  if (node.is_dir()) invalidate_listing(node);  // a removed directory lists nothing
 }
 
 void UnionFs::forget(Node& node, uint64_t count) {

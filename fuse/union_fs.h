@@ -44,6 +44,8 @@ class UnionFs {
   double timeout = 86400.0;
   fuse_session* session = nullptr;
   const bool for_archiving;
+  // The kernel opens directories without asking us (set at init; see ops/readdir.cpp).
+  std::atomic<bool> no_opendir{false};
 
   Node& node(fuse_ino_t ino) const { return table.get(ino); }
 

@@ -4,7 +4,7 @@
 namespace layerfs::fuse::ops {
 
 void init(void* userdata, fuse_conn_info* conn) {
-  const UnionFs& fs = *static_cast<const UnionFs*>(userdata);
+  UnionFs& fs = *static_cast<UnionFs*>(userdata);
   // Splice moves file data between the backing files and /dev/fuse without copying it through
   // the daemon.
   conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ);
@@ -13,6 +13,8 @@ void init(void* userdata, fuse_conn_info* conn) {
   // Access ACLs are enforced by the kernel from the system.posix_acl_* xattrs we pass through
   // (which turns on default_permissions: not for a mount made for archiving, which checks none).
   if (!fs.for_archiving) conn->want |= conn->capable & FUSE_CAP_POSIX_ACL;
+  // Directories need no handles (ops/readdir.cpp): the kernel then skips OPENDIR and RELEASEDIR.
+  fs.no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
   // Lookups and readdir of different names in one directory may run in parallel.
   conn->want |= conn->capable & FUSE_CAP_PARALLEL_DIROPS;
   // Writes are cached by the kernel only as pages; no writeback cache, so the daemon sees each

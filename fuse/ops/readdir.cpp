@@ -1,5 +1,9 @@
-// Directory handles serve a snapshot of the merged listing (shared with the directory's cache);
-// readdirplus also looks every entry up, so `ls -l` and `find` need no separate lookups.
+// No directory handles: the kernel is told that opendir is not implemented, so it neither sends
+// OPENDIR nor RELEASEDIR (two round trips for every directory a `find` walks) and caches every
+// listing itself. Each READDIR is served from the directory's cached merged listing; offsets are
+// the entries' cookies (hashes of their names), which keep their meaning when the listing is read
+// again after a change. readdirplus also looks every entry up, so `ls -l` and `find` need no
+// separate lookups.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,40 +18,32 @@ namespace layerfs::fuse::ops {
 
 namespace {
 
-struct DirHandle {
-  std::shared_ptr<const DirListing> listing;
-};
-
-DirHandle& handle_of(fuse_file_info* fi) { return *reinterpret_cast<DirHandle*>(fi->fh); }
-
-// Offsets: 0 and 1 are "." and "..", entry i has offset i + 2; each entry carries the offset of
-// the next one.
+// Offsets: 0 is the start, "." carries 1 and ".." 2 as the offset of what follows them; every
+// other entry carries its cookie.
 template <typename Add>
-void fill(fuse_req_t req, UnionFs& fs, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
-          Add&& add) {
-  DirHandle& handle = handle_of(fi);
+void fill(fuse_req_t req, UnionFs& fs, fuse_ino_t ino, size_t size, off_t off, Add&& add) {
   std::shared_lock lock(fs.tree);
   Node& dir = fs.node(ino);
-  // Offset 0 is a rewind: see the directory as it is now.
-  if (off == 0 || !handle.listing) handle.listing = merged_listing(fs, dir);
+  std::shared_ptr<const DirListing> listing = merged_listing(fs, dir);
   std::string buffer(size, '\0');
   size_t used = 0;
-  const DirListing& listing = *handle.listing;
-  for (off_t i = off; i < static_cast<off_t>(listing.size()) + 2; ++i) {
-    size_t added;
-    if (i < 2) {
-      struct stat st {};
-      // Never 0: readdir(3) skips entries with d_ino 0.
-      st.st_ino = i == 0 || !dir.parent ? dir.ino : dir.parent->ino;
-      st.st_mode = S_IFDIR;
-      added = add(buffer.data() + used, size - used, i == 0 ? "." : "..", nullptr, st, i + 1);
-    } else {
-      const DirEntry& entry = listing[static_cast<size_t>(i - 2)];
-      struct stat st {};
-      st.st_ino = entry.ino;
-      st.st_mode = entry.type;
-      added = add(buffer.data() + used, size - used, entry.name.c_str(), &dir, st, i + 1);
-    }
+  auto room = [&] { return size - used; };
+  for (off_t dot = off; dot < 2; ++dot) {
+    struct stat st {};
+    // Never 0: readdir(3) skips entries with d_ino 0.
+    st.st_ino = dot == 0 || !dir.parent ? dir.ino : dir.parent->ino;
+    st.st_mode = S_IFDIR;
+    size_t added = add(buffer.data() + used, room(), dot == 0 ? "." : "..", nullptr, st, dot + 1);
+    if (added == 0) return (void)fuse_reply_buf(req, buffer.data(), used);
+    used += added;
+  }
+  for (auto entry = resume_at(*listing, static_cast<uint64_t>(off < 2 ? 2 : off));
+       entry != listing->end(); ++entry) {
+    struct stat st {};
+    st.st_ino = entry->ino;
+    st.st_mode = entry->type;
+    size_t added = add(buffer.data() + used, room(), entry->name.c_str(), &dir, st,
+                       static_cast<off_t>(entry->cookie));
     if (added == 0) break;
     used += added;
   }
@@ -56,31 +52,23 @@ void fill(fuse_req_t req, UnionFs& fs, fuse_ino_t ino, size_t size, off_t off, f
 
 }  // namespace
 
-void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  auto handle = std::make_unique<DirHandle>();
-  // The kernel may cache listings: it drops them itself when the directory changes through us.
+void opendir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+  if (union_fs(req).no_opendir) return (void)fuse_reply_err(req, ENOSYS);
+  // A kernel that needs opendir: a handle that says the same as no handle.
   fi->cache_readdir = 1;
   fi->keep_cache = 1;
-  fi->fh = reinterpret_cast<uint64_t>(handle.get());
-  Node& node = union_fs(req).node(ino);
-  node.open_handles++;
-  if (fuse_reply_open(req, fi) == 0) {
-    handle.release();
-  } else {
-    node.open_handles--;
-  }
+  fi->fh = 0;
+  fuse_reply_open(req, fi);
 }
 
-void releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  union_fs(req).node(ino).open_handles--;
-  delete reinterpret_cast<DirHandle*>(fi->fh);
+void releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
   fuse_reply_err(req, 0);
 }
 
-void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* /*fi*/) {
   UnionFs& fs = union_fs(req);
   guarded(req, [&] {
-    fill(req, fs, ino, size, off, fi,
+    fill(req, fs, ino, size, off,
          [&](char* buf, size_t room, const char* name, Node*, const struct stat& st, off_t next) {
            size_t need = fuse_add_direntry(req, buf, room, name, &st, next);
            return need > room ? 0 : need;
@@ -88,10 +76,10 @@ void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
   });
 }
 
-void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* /*fi*/) {
   UnionFs& fs = union_fs(req);
   guarded(req, [&] {
-    fill(req, fs, ino, size, off, fi,
+    fill(req, fs, ino, size, off,
          [&](char* buf, size_t room, const char* name, Node* dir, const struct stat& st,
              off_t next) {
            fuse_entry_param entry{};

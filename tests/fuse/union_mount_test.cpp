@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -221,6 +223,53 @@ TEST_F(ManyFilesMountTest, ReaddirShowsTheInodeNumbersGetattrShows) {
     ++compared;
   }
   EXPECT_EQ(compared, kManyFiles);
+}
+
+// `rm -r`-style: names are deleted as they are read, between small getdents calls. Every name
+// must come back exactly once, though the listing changes under the reader.
+TEST_F(ManyFilesMountTest, DeletingWhileReadingADirectorySkipsNothing) {
+  int fd = ::open(path("many").c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  std::multiset<std::string> seen;
+  alignas(8) char buffer[1024];
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, fd, buffer, sizeof buffer);
+    ASSERT_GE(n, 0) << std::strerror(errno);
+    if (n == 0) break;
+    for (long pos = 0; pos < n;) {
+      auto* entry = reinterpret_cast<struct dirent64*>(buffer + pos);
+      pos += entry->d_reclen;
+      std::string name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      seen.insert(name);
+      EXPECT_EQ(::unlink(path("many/" + name).c_str()), 0) << name;
+    }
+  }
+  ::close(fd);
+  EXPECT_EQ(seen.size(), size_t(kManyFiles));
+  for (int i = 0; i < kManyFiles; ++i) EXPECT_EQ(seen.count("f" + std::to_string(i)), 1u);
+  DIR* dir = ::opendir(path("many").c_str());
+  ASSERT_NE(dir, nullptr);
+  int left = 0;
+  while (struct dirent* entry = ::readdir(dir)) left += entry->d_name[0] != '.';
+  ::closedir(dir);
+  EXPECT_EQ(left, 0);
+}
+
+TEST_F(ManyFilesMountTest, SeekdirReturnsToAnEntry) {
+  DIR* dir = ::opendir(path("many").c_str());
+  ASSERT_NE(dir, nullptr);
+  for (int i = 0; i < 150; ++i) ASSERT_NE(::readdir(dir), nullptr);
+  long position = ::telldir(dir);
+  struct dirent* next = ::readdir(dir);
+  ASSERT_NE(next, nullptr);
+  std::string name = next->d_name;
+  for (int i = 0; i < 100; ++i) ASSERT_NE(::readdir(dir), nullptr);
+  ::seekdir(dir, position);
+  next = ::readdir(dir);
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(next->d_name, name);
+  ::closedir(dir);
 }
 
 TEST_F(UnionMountTest, HardLinksOfALowerFileStayLinkedAfterCopyUp) {
