@@ -222,7 +222,9 @@ PreparedData prepare_copy_up(UnionFs& fs, Node& node) {
   struct stat st;
   {
     std::shared_lock lock(fs.tree);
-    if (fs.layers.is_upper(node.layer) || !fs.layers.writable() || !S_ISREG(node.type)) return {};
+    if (node.removed || fs.layers.is_upper(node.layer) || !fs.layers.writable() ||
+        !S_ISREG(node.type))
+      return {};
     source = fs.locate(node);  // keeps the lower directory open after the lock is released
     if (stat_at(source.at(), st) != 0 || st.st_size < kPrepareOutsideLockSize) return {};
   }
@@ -240,6 +242,15 @@ PreparedData prepare_copy_up(UnionFs& fs, Node& node) {
 
 void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared,
              const Presented* attributes) {
+  if (node.removed) {
+    // Open, but its name is gone (a file the kernel opened without us): copied without a name.
+    if (S_ISREG(node.type) && (!fs.layers.is_upper(node.layer) || node.metacopy)) {
+      copy_up_unnamed(fs, node);
+    } else if (!fs.layers.is_upper(node.layer)) {
+      throw_errno("copy-up of removed " + node.name, ESTALE);
+    }
+    return;
+  }
   if (fs.layers.is_upper(node.layer)) {
     if (node.metacopy && mode == CopyUp::Full) complete_data(fs, node);
     return;
@@ -261,6 +272,26 @@ void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared,
   node.metacopy = metadata_only;
   if (S_ISREG(lower_st.st_mode) && lower_st.st_nlink > 1)
     copy_up_other_names(fs, node, lower_layer, lower_st);
+}
+
+void copy_up_unnamed(UnionFs& fs, Node& node) {
+  if (!fs.layers.writable()) throw_errno("copy-up", EROFS);
+  FileRef source = fs.locate(node);
+  BackingStat st;
+  check(backing_stat_at(source.at(), st), "stat copy-up source");
+  UniqueFd in(node.metacopy ? open_metacopy_data(source.at(), fs.layers.lower_fds(), O_RDONLY)
+                            : reopen_at(source.at(), O_RDONLY));
+  if (!in) throw_errno("open copy-up source " + node.name);
+  UniqueFd out(::openat(fs.layers.scratch_fd(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!out) throw_errno("create an unnamed copy of " + node.name);
+  check(copy_data(in.get(), out.get(), st.native.st_size), "copy up data");
+  const struct stat shown = st.shown();
+  check(record_presented(FileAt::open_file(out.get()),
+                         Presented{shown.st_uid, shown.st_gid, shown.st_mode, shown.st_rdev}),
+        "chmod/chown");
+  node.pinned = std::make_shared<const UniqueFd>(std::move(out));
+  node.layer = 0;
+  node.metacopy = false;
 }
 
 void copy_up_tree(UnionFs& fs, Node& dir) {

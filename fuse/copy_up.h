@@ -51,13 +51,18 @@ inline constexpr off_t kPrepareOutsideLockSize = 1 << 20;
 // Call without holding the tree lock. Throws SysError.
 PreparedData prepare_copy_up(UnionFs& fs, Node& node);
 
-// Makes `node` backed by the upper layer. No-op when it already is (except that a full copy-up
-// fills in the data of a metacopy file). Needs the tree lock exclusively. `prepared` data is used
-// when it is still the node's file's. The copy shows `attributes` (owner and mode) when given: a
-// chown or chmod of a lower file records them once, on the copy. Throws SysError (EROFS on a
-// read-only mount).
+// Makes `node` backed by the upper layer (a removed one by an unnamed copy). No-op when it already
+// is (except that a full copy-up fills in the data of a metacopy file). Needs the tree lock
+// exclusively. `prepared` data is used when it is still the node's file's. The copy shows
+// `attributes` (owner and mode) when given: a chown or chmod of a lower file records them once, on
+// the copy. Throws SysError (EROFS on a read-only mount).
 void copy_up(UnionFs& fs, Node& node, CopyUp mode = CopyUp::Full, PreparedData* prepared = nullptr,
              const Presented* attributes = nullptr);
+
+// Gives a removed regular file that the kernel still holds open (node.removed, pinned) a copy of
+// its data without a name, in the work directory: a name would bring the deleted file back.
+// copy_up does this for removed nodes. Needs the tree lock exclusively. Throws SysError.
+void copy_up_unnamed(UnionFs& fs, Node& node);
 
 // Copies up a directory and everything below it and makes it opaque, so that it no longer depends
 // on the lower layers at all (what renaming a merged directory needs). Live nodes below it are

@@ -70,7 +70,7 @@ void copy_up_other_names(UnionFs& fs, Node& node, size_t lower_layer, const stru
     node.hidden_links = hidden;
     for (fuse_ino_t alias : fs.table.aliases(node.ino)) fs.node(alias).hidden_links = hidden;
   }
-  // Every name's cached attributes (link count) and pages are stale now.
+  // Every name's cached attributes (link count) are stale now; the data is the same.
   invalidate_aliases(fs, node.ino, nullptr);
 }
 

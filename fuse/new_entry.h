@@ -31,8 +31,10 @@ NewEntry finish_new_entry(UnionFs& fs, fuse_req_t req, Node& dir, const std::str
 // Replies to mkdir, mknod, symlink or link with the new entry.
 void reply_new_entry(UnionFs& fs, fuse_req_t req, const NewEntry& created);
 
-// The kernel caches attributes per node; other paths to the same file (hard links) learn of a
-// changed link count or owner only through this.
-void invalidate_aliases(UnionFs& fs, uint64_t ino, const Node* except);
+// The kernel caches attributes and data per node; other paths to the same file (hard links) learn
+// of a changed link count or owner only through this, and of changed contents with `data`. Never
+// with `data` for a node whose pages the caller's request may hold locked (the node written), nor
+// under the tree lock: the kernel waits for those pages.
+void invalidate_aliases(UnionFs& fs, uint64_t ino, const Node* except, bool data = false);
 
 }  // namespace layerfs::fuse

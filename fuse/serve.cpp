@@ -1,6 +1,7 @@
 #include "fuse/serve.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -53,6 +54,10 @@ class SessionSource : public RequestSource {
   explicit SessionSource(fuse_session* session) : session_(session) {}
   int receive(fuse_buf& buf) override { return fuse_session_receive_buf(session_, &buf); }
   void process(const fuse_buf& buf) override { fuse_session_process_buf(session_, &buf); }
+  bool request_waiting() override {
+    pollfd device = {fuse_session_fd(session_), POLLIN, 0};
+    return ::poll(&device, 1, 0) != 0;
+  }
 
  private:
   fuse_session* session_;

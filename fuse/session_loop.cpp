@@ -176,6 +176,11 @@ void SessionLoop::let_another_thread_read() {
   if (role.loop->hand_over_reading()) role.leading = false;
 }
 
+void SessionLoop::let_another_thread_read_if_waiting() {
+  if (role.loop == nullptr || !role.leading || !role.loop->source_.request_waiting()) return;
+  if (role.loop->hand_over_reading()) role.leading = false;
+}
+
 void SessionLoop::end(int status) {
   std::lock_guard lock(mutex_);
   status_ = status;

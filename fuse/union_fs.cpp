@@ -87,9 +87,11 @@ int UnionFs::stat_node(const Node& node, struct stat& out) {
   return 0;
 }
 
-void UnionFs::mark_removed(Node& node, bool replaced) {
+void UnionFs::mark_removed(Node& node) {
   if (node.removed) return;
-  if (node.open_handles.load() > 0 || (replaced && table.known_to_kernel(node))) {
+  // The kernel may still read or write a node it knows through a file it opened without us
+  // (no handles: ops/open_file.h), so such a node keeps its file.
+  if (node.open_handles.load() > 0 || table.known_to_kernel(node)) {
     try {
       FileRef file = locate(node);
       int fd = file.at().is_self() ? ::fcntl(file.dir->get(), F_DUPFD_CLOEXEC, 0)
@@ -172,10 +174,11 @@ void UnionFs::invalidate_listing(Node& dir) {
   dir.dir_state->listing.reset();
 }
 
-void UnionFs::invalidate_inode(fuse_ino_t id) {
+void UnionFs::invalidate_inode(fuse_ino_t id, bool data) {
   if (session == nullptr) return;
   SessionLoop::let_another_thread_read();
-  fuse_lowlevel_notify_inval_inode(session, id, -1, 0);
+  // Offset -1: attributes only; 0 with length 0: attributes and every cached page.
+  fuse_lowlevel_notify_inval_inode(session, id, data ? 0 : -1, 0);
 }
 
 }  // namespace layerfs::fuse

@@ -1,12 +1,15 @@
 // The state one mount serves: the layer stack, the inode table, the whiteout writer and the tree
 // lock. Lookups and attribute reads hold the tree lock shared; anything that changes which layer
-// provides a path (create, remove, rename, copy-up) holds it exclusively. Reads and writes on
-// open files take no lock at all.
+// provides a path (create, remove, rename, copy-up) holds it exclusively. Reads and writes hold it
+// shared only to open the backing file (the kernel opens files without us: ops/open_file.h).
 #pragma once
 
 #include <fuse_lowlevel.h>
 
+#include <array>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 
@@ -46,6 +49,10 @@ class UnionFs {
   const bool for_archiving;
   // The kernel opens directories without asking us (set at init; see ops/readdir.cpp).
   std::atomic<bool> no_opendir{false};
+  // Likewise for files (ops/open_file.h).
+  std::atomic<bool> no_open{false};
+  // Held while the other names of a written file are told (ops/open_file.h); striped by inode.
+  std::mutex& alias_lock(uint64_t ino) { return alias_locks_[ino % alias_locks_.size()]; }
 
   Node& node(fuse_ino_t ino) const { return table.get(ino); }
 
@@ -67,11 +74,11 @@ class UnionFs {
   // podman leaves it; shown as the overflow id, the kernel would refuse to write or remove the
   // file. The layer keeps the recorded owner.
   static void present_ids(struct stat& st);
-  // Marks `node` removed (its name is about to go), keeping its file reachable if it is open, or,
-  // with `replaced`, while the kernel knows it: a name that a rename replaces never stops existing,
-  // so an open that found the old file just before must still open it. Needs the tree lock
-  // exclusively.
-  void mark_removed(Node& node, bool replaced = false);
+  // Marks `node` removed (its name is about to go), keeping its file reachable while the kernel
+  // knows it: the kernel may hold it open, and a name that a rename replaces never stops
+  // existing, so an open that found the old file just before must still open it. Needs the tree
+  // lock exclusively.
+  void mark_removed(Node& node);
   // Undoes mark_removed when removing the name failed.
   static void unmark_removed(Node& node) {
     node.removed = false;
@@ -94,9 +101,13 @@ class UnionFs {
   std::shared_ptr<Node> peek(const std::shared_ptr<Node>& dir, const std::string& name, int& err);
   // The merged listing of a directory is stale (the directory changed).
   void invalidate_listing(Node& dir);
-  // Drops the kernel's cached attributes and data of inode `id`. The kernel may have to wait for
-  // a request of this mount to finish (a read holding a page), so another thread reads first.
-  void invalidate_inode(fuse_ino_t id);
+  // Drops the kernel's cached attributes of inode `id`, and its cached data with `data`. The
+  // kernel may have to wait for a request of this mount to finish (a read holding a page), so
+  // another thread reads requests first.
+  void invalidate_inode(fuse_ino_t id, bool data = false);
+
+ private:
+  std::array<std::mutex, 16> alias_locks_;
 };
 
 inline UnionFs& union_fs(fuse_req_t req) { return *static_cast<UnionFs*>(fuse_req_userdata(req)); }

@@ -13,6 +13,10 @@ void init(void* userdata, fuse_conn_info* conn) {
   // Access ACLs are enforced by the kernel from the system.posix_acl_* xattrs we pass through
   // (which turns on default_permissions: not for a mount made for archiving, which checks none).
   if (!fs.for_archiving) conn->want |= conn->capable & FUSE_CAP_POSIX_ACL;
+  // Files need no handles either (ops/open_file.h): no OPEN, RELEASE or FLUSH. O_TRUNC then
+  // comes as a truncating SETATTR, as the kernel does it for file systems without atomic_o_trunc.
+  fs.no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
+  if (fs.no_open) conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
   // Directories need no handles (ops/readdir.cpp): the kernel then skips OPENDIR and RELEASEDIR.
   fs.no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
   // Lookups and readdir of different names in one directory may run in parallel.

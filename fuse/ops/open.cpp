@@ -21,6 +21,8 @@ bool opens_for_writing(int flags) {
 
 void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   UnionFs& fs = union_fs(req);
+  // The kernel then opens files itself from now on (open_file.h).
+  if (fs.no_open) return (void)fuse_reply_err(req, ENOSYS);
   guarded(req, [&] {
     Node& node = fs.node(ino);
     // The magic /proc link must be followed, and the file exists already.
@@ -71,6 +73,9 @@ void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  // Without open handles, the other names of a file are told at each write (after_write), and
+  // the kernel stops sending FLUSH (a round trip for every close).
+  if (union_fs(req).no_open) return (void)fuse_reply_err(req, ENOSYS);
   // Closing a duplicate reports delayed write errors of the backing file system to close(2).
   int fd = file_fd(fi);
   int err = ::close(::dup(fd)) == 0 ? 0 : errno;
@@ -86,10 +91,13 @@ void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   fuse_reply_err(req, err);
 }
 
-void fsync(fuse_req_t req, fuse_ino_t /*ino*/, int datasync, fuse_file_info* fi) {
-  int fd = file_fd(fi);
-  int res = datasync ? ::fdatasync(fd) : ::fsync(fd);
-  fuse_reply_err(req, res == 0 ? 0 : errno);
+void fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
+  UnionFs& fs = union_fs(req);
+  guarded(req, [&] {
+    RequestFile file = RequestFile::for_reading(fs, ino, fi);
+    int res = datasync ? ::fdatasync(file.fd()) : ::fsync(file.fd());
+    fuse_reply_err(req, res == 0 ? 0 : errno);
+  });
 }
 
 }  // namespace layerfs::fuse::ops

@@ -1,10 +1,44 @@
-// File handles: fi->fh is the backing file's descriptor, opened with the caller's flags.
+// File handles. The kernel opens files without asking us (FUSE_CAP_NO_OPEN_SUPPORT: no OPEN and
+// no RELEASE, two round trips for every file a `tar -c` or a compiler reads), so most requests
+// carry no handle (fh 0) and work on the node's backing file as it is now. A file made by CREATE
+// has a handle: fi->fh is its backing file's descriptor.
 #pragma once
 
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 
+#include <functional>
+#include <utility>
+
+#include "fuse/union_fs.h"
+#include "util/unique_fd.h"
+
 namespace layerfs::fuse::ops {
+
+// The backing file one request reads or writes: the handle's descriptor, or the node's backing
+// file opened for this request alone.
+class RequestFile {
+ public:
+  // The data to read: the upper file, the lower one, or a metacopy file's origin.
+  static RequestFile for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi);
+  // The upper file, copied up first (data too) when it is not there yet.
+  static RequestFile for_writing(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi);
+  int fd() const { return fd_; }
+
+ private:
+  explicit RequestFile(int fd) : fd_(fd) {}
+  explicit RequestFile(UniqueFd owned) : fd_(owned.get()), owned_(std::move(owned)) {}
+  int fd_;
+  UniqueFd owned_;
+};
+
+// Replies (`reply`) to a request that changed the data of `ino` through `file`. The file's other
+// names (hard links) have stale cached pages and attributes: they are told before the reply, so
+// that the writer's next read through another name sees the change. But a writer holds its pages
+// locked until its reply, so two writers through two names, each telling the other's, would wait
+// for each other: the one that finds the other telling replies first.
+void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,
+                       const std::function<void()>& reply);
 
 // The kernel page cache contract for an open file. A file served from a lower layer never
 // changes, and an upper file changes only through this mount, whose writes update the cache, so

@@ -8,6 +8,7 @@
 #include "fuse/ops/open_file.h"
 #include "fuse/ops/ops.h"
 #include "fuse/session_loop.h"
+#include "fuse/union_fs.h"
 
 namespace layerfs::fuse::ops {
 
@@ -34,23 +35,31 @@ std::optional<size_t> read_cached(int fd, char* buffer, size_t size, off_t off) 
 
 }  // namespace
 
-void read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
-  if (size <= kCachedReadLimit) {
-    thread_local std::unique_ptr<char[]> buffer(new char[kCachedReadLimit]);
-    if (std::optional<size_t> got = read_cached(file_fd(fi), buffer.get(), size, off)) {
-      fuse_reply_buf(req, buffer.get(), *got);
-      return;
+void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  UnionFs& fs = union_fs(req);
+  guarded(req, [&] {
+    RequestFile file = RequestFile::for_reading(fs, ino, fi);
+    if (size <= kCachedReadLimit) {
+      thread_local std::unique_ptr<char[]> buffer(new char[kCachedReadLimit]);
+      if (std::optional<size_t> got = read_cached(file.fd(), buffer.get(), size, off)) {
+        fuse_reply_buf(req, buffer.get(), *got);
+        return;
+      }
     }
-  }
-  // The data comes from the disk: another thread goes on reading requests meanwhile. The reply
-  // names the backing fd, so that libfuse splices the data straight from the backing file into
-  // /dev/fuse when the kernel allows.
-  SessionLoop::let_another_thread_read();
-  fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
-  buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-  buf.buf[0].fd = file_fd(fi);
-  buf.buf[0].pos = off;
-  fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+    // The data comes from the disk: another thread goes on reading requests meanwhile, if a
+    // small read has any waiting behind it. The reply names the backing fd, so that libfuse
+    // splices the data straight from the backing file into /dev/fuse when the kernel allows.
+    if (size <= kCachedReadLimit) {
+      SessionLoop::let_another_thread_read_if_waiting();
+    } else {
+      SessionLoop::let_another_thread_read();
+    }
+    fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+    buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+    buf.buf[0].fd = file.fd();
+    buf.buf[0].pos = off;
+    fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+  });
 }
 
 }  // namespace layerfs::fuse::ops

@@ -85,6 +85,9 @@ void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
     auto src_node = node_for(fs, src_dir, name, std::move(src));
     make_movable(fs, *src_node);
     std::shared_ptr<Node> dst_node;
+    // A replaced file with other names: their cached link counts go stale.
+    const bool dst_linked =
+        dst_exists && !exchange && !S_ISDIR(dst.st.st_mode) && dst.st.st_nlink > 1;
     if (dst_exists) {
       dst_node = node_for(fs, dst_dir, newname, std::move(dst));
       if (exchange) {
@@ -100,7 +103,7 @@ void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
     if (!dst_exists) fs.whiteouts.remove_whiteout(dst_upper->get(), newname);
     // A replaced file stays reachable for whoever has it open.
     const bool replaces = dst_node && !exchange;
-    if (replaces) fs.mark_removed(*dst_node, true);
+    if (replaces) fs.mark_removed(*dst_node);
     unsigned int rename_flags = exchange ? RENAME_EXCHANGE : 0;
     if (::renameat2(src_upper->get(), name, dst_upper->get(), newname, rename_flags) != 0) {
       int err = errno;
@@ -120,6 +123,7 @@ void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
     }
     fs.invalidate_listing(src_dir);
     fs.invalidate_listing(dst_dir);
+    if (dst_linked) invalidate_aliases(fs, dst_node->ino, dst_node.get());
     fuse_reply_err(req, 0);
   });
 }

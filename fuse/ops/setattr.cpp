@@ -14,7 +14,7 @@ namespace layerfs::fuse::ops {
 namespace {
 
 void truncate(FileAt file, off_t size, const fuse_file_info* fi) {
-  if (fi != nullptr) {
+  if (fi != nullptr && fi->fh != 0) {
     if (::ftruncate(file_fd(fi), size) != 0) throw_errno("truncate", errno);
     return;
   }

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,8 @@ constexpr uint32_t kLookup = 1, kGetattr = 3, kSetattr = 4, kOpen = 14, kRead = 
                    kFsync = 20;
 // Not a kernel opcode: the stand-in's handler hands reading over itself, as an invalidation does.
 constexpr uint32_t kHandsOver = 9999;
+// Likewise, but only when another request is waiting (a small read from the disk).
+constexpr uint32_t kHandsOverIfWaiting = 9998;
 constexpr unsigned char kFailedRead = 255;
 
 // A raw request: the 40-byte header (len, opcode, unique, ...) and `argument`.
@@ -69,6 +72,10 @@ class PipeSource : public RequestSource {
     if (blocks) blocking_.insert(index);
   }
   void send(unsigned char index) { ASSERT_EQ(::write(write_fd_, &index, 1), 1); }
+  // Several requests queued at once.
+  void send_together(std::vector<unsigned char> indexes) {
+    ASSERT_EQ(::write(write_fd_, indexes.data(), indexes.size()), ssize_t(indexes.size()));
+  }
   void end() {
     ::close(write_fd_);
     write_fd_ = -1;
@@ -117,6 +124,11 @@ class PipeSource : public RequestSource {
     return static_cast<int>(raw.size());
   }
 
+  bool request_waiting() override {
+    pollfd pipe = {read_fd_, POLLIN, 0};
+    return ::poll(&pipe, 1, 0) > 0;
+  }
+
   void process(const fuse_buf& buf) override {
     uint32_t opcode = 0;
     uint64_t unique = 0;
@@ -124,6 +136,7 @@ class PipeSource : public RequestSource {
     std::memcpy(&unique, static_cast<const char*>(buf.mem) + 8, 8);
     auto index = static_cast<unsigned char>(unique);
     if (opcode == kHandsOver) SessionLoop::let_another_thread_read();
+    if (opcode == kHandsOverIfWaiting) SessionLoop::let_another_thread_read_if_waiting();
     std::unique_lock lock(mutex_);
     threads_.insert(std::this_thread::get_id());
     most_in_flight_ = std::max(most_in_flight_, ++in_flight_);
@@ -190,6 +203,25 @@ TEST(SessionLoop, AHandlerCanHandReadingOverBeforeItWaits) {
   EXPECT_TRUE(source.served_within(1, 10s));
   source.release(0);
   EXPECT_TRUE(source.served_within(0, 10s));
+  source.end();
+  EXPECT_EQ(loop.wait(), 0);
+}
+
+TEST(SessionLoop, AHandlerHandsReadingOverOnlyWhenARequestIsWaiting) {
+  PipeSource source;
+  SessionLoop loop(source, 8);
+  source.define(0, kHandsOverIfWaiting, false);
+  source.define(1, kHandsOverIfWaiting, /*blocks=*/true);
+  source.define(2, kLookup, false);
+  loop.start();
+  source.send(0);
+  ASSERT_TRUE(source.served_within(0, 10s));
+  EXPECT_EQ(loop.threads_started(), 1u);  // nothing was waiting: served without a hand-over
+  source.send_together({1, 2});
+  EXPECT_TRUE(source.served_within(2, 10s));
+  EXPECT_EQ(loop.threads_started(), 2u);
+  source.release(1);
+  EXPECT_TRUE(source.served_within(1, 10s));
   source.end();
   EXPECT_EQ(loop.wait(), 0);
 }

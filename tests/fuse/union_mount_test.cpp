@@ -272,6 +272,70 @@ TEST_F(ManyFilesMountTest, SeekdirReturnsToAnEntry) {
   ::closedir(dir);
 }
 
+// The kernel opens files without asking the daemon: an open file must stay readable and
+// writable after its name is gone, lower or upper.
+TEST_F(UnionMountTest, AnOpenFileOutlivesItsName) {
+  int lower = ::open(path("a").c_str(), O_RDONLY);
+  ASSERT_GE(lower, 0);
+  int upper = ::open(path("dir/inside").c_str(), O_RDWR);
+  ASSERT_GE(upper, 0);
+  ASSERT_EQ(::pwrite(upper, "INSIDE", 6, 0), 6);  // copied up
+  ASSERT_EQ(::unlink(path("a").c_str()), 0);
+  ASSERT_EQ(::unlink(path("dir/inside").c_str()), 0);
+  char buffer[16] = {};
+  EXPECT_EQ(::pread(lower, buffer, sizeof buffer, 0), 7);
+  EXPECT_EQ(std::string(buffer, 7), "lower a");
+  EXPECT_EQ(::pwrite(upper, "!", 1, 6), 1);
+  EXPECT_EQ(::pread(upper, buffer, sizeof buffer, 0), 7);
+  EXPECT_EQ(std::string(buffer, 7), "INSIDE!");
+  ::close(lower);
+  ::close(upper);
+  EXPECT_NE(::access(path("a").c_str(), F_OK), 0);
+  EXPECT_EQ(contents(root_ + "/lower/a"), "lower a");
+}
+
+// A lower file first written after its name is gone gets a copy without a name: the deleted
+// file must not come back.
+TEST_F(UnionMountTest, WritingARemovedLowerFileDoesNotBringItBack) {
+  int fd = ::open(path("b").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::unlink(path("b").c_str()), 0);
+  ASSERT_EQ(::pwrite(fd, "L", 1, 0), 1);
+  ASSERT_EQ(::fchmod(fd, 0600), 0);
+  char buffer[16] = {};
+  EXPECT_EQ(::pread(fd, buffer, sizeof buffer, 0), 7);
+  EXPECT_EQ(std::string(buffer, 7), "Lower b");
+  struct stat st;
+  ASSERT_EQ(::fstat(fd, &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  ::close(fd);
+  EXPECT_NE(::access(path("b").c_str(), F_OK), 0);
+  remount();
+  EXPECT_NE(::access(path("b").c_str(), F_OK), 0);
+  EXPECT_EQ(contents(root_ + "/lower/b"), "lower b");
+}
+
+TEST_F(UnionMountTest, OpeningForWritingCopiesNothingUntilTheFirstWrite) {
+  int fd = ::open(path("b").c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  EXPECT_NE(::access((root_ + "/upper/b").c_str(), F_OK), 0);
+  ASSERT_EQ(::pwrite(fd, "L", 1, 0), 1);
+  ::close(fd);
+  EXPECT_EQ(contents(root_ + "/upper/b"), "Lower b");
+  EXPECT_EQ(contents(path("b")), "Lower b");
+}
+
+TEST_F(UnionMountTest, OpenWithTruncateEmptiesALowerFile) {
+  int fd = ::open(path("b").c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  struct stat st;
+  ASSERT_EQ(::stat(path("b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 0);
+  EXPECT_EQ(contents(root_ + "/upper/b"), "");
+  EXPECT_EQ(contents(root_ + "/lower/b"), "lower b");
+}
+
 TEST_F(UnionMountTest, HardLinksOfALowerFileStayLinkedAfterCopyUp) {
   struct stat before;
   ASSERT_EQ(::stat(path("links2/two").c_str(), &before), 0);
@@ -293,6 +357,38 @@ TEST_F(UnionMountTest, HardLinksOfALowerFileStayLinkedAfterCopyUp) {
   // A write through another name reaches all of them.
   { std::ofstream(path("links2/two"), std::ios::app) << "!"; }
   EXPECT_EQ(contents(path("links/deep/three")), "linked and changed!");
+  // An overwrite in place (same size, so no attribute says so): the other names' cached pages
+  // are dropped too.
+  EXPECT_EQ(contents(path("links/one")), "linked and changed!");
+  int fd = ::open(path("links2/two").c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::pwrite(fd, "L", 1, 0), 1);
+  ::close(fd);
+  for (const char* name : {"links/one", "links2/two", "links/deep/three"})
+    EXPECT_EQ(contents(path(name)), "Linked and changed!") << name;
+}
+
+// Each write through one name drops the other names' cached pages; two writers through two
+// names must not wait for each other's pages (ctest's timeout turns a deadlock into a failure).
+TEST_F(UnionMountTest, ConcurrentWritesThroughTwoNamesOfOneFile) {
+  write_file_atomic(path("shared"), std::string(8192, '.'));
+  ASSERT_EQ(::link(path("shared").c_str(), path("other-name").c_str()), 0);
+  auto writer = [&](const std::string& name, off_t offset, char fill) {
+    int fd = ::open(path(name).c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    std::string block(4096, fill);
+    for (int i = 0; i < 300; ++i) ASSERT_EQ(::pwrite(fd, block.data(), block.size(), offset), 4096);
+    ::close(fd);
+  };
+  // Both names' pages are cached before the writes start.
+  EXPECT_EQ(contents(path("shared")), contents(path("other-name")));
+  std::thread first(writer, "shared", 0, 'a');
+  std::thread second(writer, "other-name", 4096, 'b');
+  first.join();
+  second.join();
+  std::string expected = std::string(4096, 'a') + std::string(4096, 'b');
+  EXPECT_EQ(contents(path("shared")), expected);
+  EXPECT_EQ(contents(path("other-name")), expected);
 }
 
 TEST_F(UnionMountTest, HardLinksHiddenInTheUnionAreNotRevived) {
@@ -361,7 +457,8 @@ TEST_F(UnionMountTest, CompleteMetacopiesFillsInDataForASnapshot) {
 }
 
 // Large files are copied into the work directory before the tree lock is taken; concurrent
-// writers of one file must end up with one copy and no temporary files left behind.
+// writers of one file must end up with one copy and no temporary files left behind. (The copy
+// is made by the first write: the kernel opens files without asking the daemon.)
 TEST_F(UnionMountTest, ConcurrentCopyUpOfALargeFile) {
   std::string big(3 << 20, 'x');
   for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
@@ -372,7 +469,8 @@ TEST_F(UnionMountTest, ConcurrentCopyUpOfALargeFile) {
     writers.emplace_back([&] {
       int fd = ::open(path("big").c_str(), O_WRONLY);
       if (fd >= 0) {
-        opened++;
+        // The byte that is there already: the file's contents stay as they were.
+        if (::pwrite(fd, "a", 1, 0) == 1) opened++;
         ::close(fd);
       }
     });

@@ -1,0 +1,72 @@
+#include "fuse/ops/open_file.h"
+
+#include <sys/stat.h>
+
+#include <mutex>
+
+#include "fuse/copy_up.h"
+#include "fuse/metacopy.h"
+#include "fuse/new_entry.h"
+#include "fuse/path_fd.h"
+#include "fuse/session_loop.h"
+#include "util/error.h"
+
+namespace layerfs::fuse::ops {
+
+RequestFile RequestFile::for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
+  if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
+  std::shared_lock lock(fs.tree);
+  Node& node = fs.node(ino);
+  FileRef file = fs.locate(node);
+  // A metacopy file's data is still its lower origin's.
+  UniqueFd fd(node.metacopy ? open_metacopy_data(file.at(), fs.layers.lower_fds(), O_RDONLY)
+                            : reopen_at(file.at(), O_RDONLY));
+  if (!fd) throw_errno("open", errno);
+  return RequestFile(std::move(fd));
+}
+
+RequestFile RequestFile::for_writing(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
+  if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
+  Node& node = fs.node(ino);
+  {
+    std::shared_lock lock(fs.tree);
+    if (fs.layers.is_upper(node.layer) && !node.metacopy) {
+      UniqueFd fd(reopen_at(fs.locate(node).at(), O_WRONLY));
+      if (!fd) throw_errno("open", errno);
+      return RequestFile(std::move(fd));
+    }
+  }
+  // The first write to a lower file copies its data up, which may take long.
+  SessionLoop::let_another_thread_read();
+  // A large file's data is copied before taking the tree lock exclusively.
+  PreparedData prepared = prepare_copy_up(fs, node);
+  std::unique_lock lock(fs.tree);
+  copy_up(fs, node, CopyUp::Full, &prepared);
+  UniqueFd fd(reopen_at(fs.locate(node).at(), O_WRONLY));
+  if (!fd) throw_errno("open", errno);
+  return RequestFile(std::move(fd));
+}
+
+void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,
+                       const std::function<void()>& reply) {
+  struct stat st;
+  if (::fstat(file.fd(), &st) != 0 || st.st_nlink < 2) return reply();
+  Node& node = fs.node(ino);
+  uint64_t shown_ino;
+  {
+    std::shared_lock lock(fs.tree);
+    shown_ino = node.ino;
+  }
+  // Not under the tree lock: the kernel may wait for a request that needs it.
+  std::mutex& telling = fs.alias_lock(shown_ino);
+  if (telling.try_lock()) {
+    invalidate_aliases(fs, shown_ino, &node, /*data=*/true);
+    telling.unlock();
+    return reply();
+  }
+  reply();
+  std::lock_guard lock(telling);
+  invalidate_aliases(fs, shown_ino, &node, /*data=*/true);
+}
+
+}  // namespace layerfs::fuse::ops
