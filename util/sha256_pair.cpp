@@ -31,79 +31,117 @@ alignas(16) constexpr uint32_t kRoundConstants[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-// Compresses `blocks` 64-byte blocks of each of N streams into its state, the N streams' rounds
-// interleaved (the structure of Intel's SHA-NI reference code, with the round loop unrolled).
-template <int N>
-__attribute__((target("sha,sse4.1,ssse3"), always_inline)) inline void compress(
-    uint32_t* const* states, const unsigned char* const* data, size_t blocks) {
+#define LAYERFS_SHA_NI_INLINE __attribute__((target("sha,sse4.1,ssse3"), always_inline)) inline
+
+// A stream's state as SHA-NI wants it (the structure of Intel's SHA-NI reference code).
+struct NiState {
+  __m128i abef, cdgh;
+};
+
+LAYERFS_SHA_NI_INLINE NiState load_state(const uint32_t* state) {
+  __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state)),
+                                   0xB1);  // CDAB
+  __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4)),
+                                   0x1B);  // EFGH
+  return {_mm_alignr_epi8(abcd, efgh, 8), _mm_blend_epi16(efgh, abcd, 0xF0)};
+}
+
+LAYERFS_SHA_NI_INLINE void store_state(const NiState& s, uint32_t* state) {
+  __m128i feba = _mm_shuffle_epi32(s.abef, 0x1B);
+  __m128i dchg = _mm_shuffle_epi32(s.cdgh, 0xB1);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), _mm_blend_epi16(feba, dchg, 0xF0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+
+LAYERFS_SHA_NI_INLINE void add_state(NiState& s, const NiState& saved) {
+  s.abef = _mm_add_epi32(s.abef, saved.abef);
+  s.cdgh = _mm_add_epi32(s.cdgh, saved.cdgh);
+}
+
+// The block's message words 4i..4i+3, big-endian.
+LAYERFS_SHA_NI_INLINE __m128i message_words(const unsigned char* block, int i) {
   const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-  __m128i abef[N], cdgh[N];
-  for (int j = 0; j < N; ++j) {
-    __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(states[j])),
-                                     0xB1);  // CDAB
-    __m128i efgh = _mm_shuffle_epi32(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(states[j] + 4)), 0x1B);  // EFGH
-    abef[j] = _mm_alignr_epi8(abcd, efgh, 8);
-    cdgh[j] = _mm_blend_epi16(efgh, abcd, 0xF0);
+  return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i)),
+                          byte_swap);
+}
+
+// The schedule's next four words, W[t..t+3], in place of W[t-16..t-13] (`w[G % 4]`).
+template <int G>
+LAYERFS_SHA_NI_INLINE void next_words(__m128i (&w)[4]) {
+  const __m128i w12 = w[(G + 1) % 4], w8 = w[(G + 2) % 4], w4 = w[(G + 3) % 4];
+  w[G % 4] = _mm_sha256msg2_epu32(
+      _mm_add_epi32(_mm_sha256msg1_epu32(w[G % 4], w12), _mm_alignr_epi8(w4, w8, 4)), w4);
+}
+
+LAYERFS_SHA_NI_INLINE __m128i round_constants(int group) {
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(kRoundConstants + 4 * group));
+}
+
+// Rounds 4G..4G+3 of one stream, then of the next group, to the end of the block.
+template <int G>
+LAYERFS_SHA_NI_INLINE void rounds_one(NiState& s, __m128i (&w)[4]) {
+  if constexpr (G >= 4) next_words<G>(w);
+  __m128i m = _mm_add_epi32(w[G % 4], round_constants(G));
+  s.cdgh = _mm_sha256rnds2_epu32(s.cdgh, s.abef, m);
+  s.abef = _mm_sha256rnds2_epu32(s.abef, s.cdgh, _mm_shuffle_epi32(m, 0x0E));
+  if constexpr (G < 15) rounds_one<G + 1>(s, w);
+}
+
+// The same for two streams, their instructions interleaved: each stream's round waits on its
+// own previous result, and the other stream's round fills the gap (written out: compilers do not
+// keep a loop over the streams in registers).
+template <int G>
+LAYERFS_SHA_NI_INLINE void rounds_two(NiState& a, __m128i (&wa)[4], NiState& b, __m128i (&wb)[4]) {
+  if constexpr (G >= 4) {
+    next_words<G>(wa);
+    next_words<G>(wb);
   }
-  for (size_t b = 0; b < blocks; ++b) {
-    __m128i abef_saved[N], cdgh_saved[N], schedule[N][4];
-    for (int j = 0; j < N; ++j) {
-      abef_saved[j] = abef[j];
-      cdgh_saved[j] = cdgh[j];
-    }
-#pragma GCC unroll 16
-    for (int g = 0; g < 16; ++g) {  // four rounds per step
-      const __m128i k = _mm_load_si128(reinterpret_cast<const __m128i*>(kRoundConstants + 4 * g));
-      for (int j = 0; j < N; ++j) {
-        __m128i w;
-        if (g < 4) {
-          w = _mm_shuffle_epi8(
-              _mm_loadu_si128(reinterpret_cast<const __m128i*>(data[j] + kBlock * b + 16 * g)),
-              byte_swap);
-        } else {
-          __m128i& w16 = schedule[j][g & 3];  // W[t-16..t-13]
-          const __m128i& w12 = schedule[j][(g + 1) & 3];
-          const __m128i& w8 = schedule[j][(g + 2) & 3];
-          const __m128i& w4 = schedule[j][(g + 3) & 3];
-          w = _mm_sha256msg2_epu32(
-              _mm_add_epi32(_mm_sha256msg1_epu32(w16, w12), _mm_alignr_epi8(w4, w8, 4)), w4);
-        }
-        schedule[j][g & 3] = w;
-        __m128i message = _mm_add_epi32(w, k);
-        cdgh[j] = _mm_sha256rnds2_epu32(cdgh[j], abef[j], message);
-        abef[j] = _mm_sha256rnds2_epu32(abef[j], cdgh[j], _mm_shuffle_epi32(message, 0x0E));
-      }
-    }
-    for (int j = 0; j < N; ++j) {
-      abef[j] = _mm_add_epi32(abef[j], abef_saved[j]);
-      cdgh[j] = _mm_add_epi32(cdgh[j], cdgh_saved[j]);
-    }
-  }
-  for (int j = 0; j < N; ++j) {
-    __m128i feba = _mm_shuffle_epi32(abef[j], 0x1B);
-    __m128i dchg = _mm_shuffle_epi32(cdgh[j], 0xB1);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(states[j]), _mm_blend_epi16(feba, dchg, 0xF0));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(states[j] + 4), _mm_alignr_epi8(dchg, feba, 8));
-  }
+  const __m128i k = round_constants(G);
+  __m128i ma = _mm_add_epi32(wa[G % 4], k), mb = _mm_add_epi32(wb[G % 4], k);
+  a.cdgh = _mm_sha256rnds2_epu32(a.cdgh, a.abef, ma);
+  b.cdgh = _mm_sha256rnds2_epu32(b.cdgh, b.abef, mb);
+  ma = _mm_shuffle_epi32(ma, 0x0E);
+  mb = _mm_shuffle_epi32(mb, 0x0E);
+  a.abef = _mm_sha256rnds2_epu32(a.abef, a.cdgh, ma);
+  b.abef = _mm_sha256rnds2_epu32(b.abef, b.cdgh, mb);
+  if constexpr (G < 15) rounds_two<G + 1>(a, wa, b, wb);
 }
 
 __attribute__((target("sha,sse4.1,ssse3"))) void compress_one(uint32_t* state,
                                                               const unsigned char* data,
                                                               size_t blocks) {
-  uint32_t* states[1] = {state};
-  const unsigned char* inputs[1] = {data};
-  compress<1>(states, inputs, blocks);
+  NiState s = load_state(state);
+  for (size_t i = 0; i < blocks; ++i, data += kBlock) {
+    const NiState saved = s;
+    __m128i w[4] = {message_words(data, 0), message_words(data, 1), message_words(data, 2),
+                    message_words(data, 3)};
+    rounds_one<0>(s, w);
+    add_state(s, saved);
+  }
+  store_state(s, state);
 }
 
+// Two streams of `blocks` blocks each, compressed interleaved: 1.85 GB/s for the two against
+// 1.1 GB/s for compress_one (a loop over the streams, which compilers did not keep in registers,
+// made 1.7 GB/s).
 __attribute__((target("sha,sse4.1,ssse3"))) void compress_two(uint32_t* first_state,
                                                               const unsigned char* first,
                                                               uint32_t* second_state,
                                                               const unsigned char* second,
                                                               size_t blocks) {
-  uint32_t* states[2] = {first_state, second_state};
-  const unsigned char* inputs[2] = {first, second};
-  compress<2>(states, inputs, blocks);
+  NiState a = load_state(first_state), b = load_state(second_state);
+  for (size_t i = 0; i < blocks; ++i, first += kBlock, second += kBlock) {
+    const NiState saved_a = a, saved_b = b;
+    __m128i wa[4] = {message_words(first, 0), message_words(first, 1), message_words(first, 2),
+                     message_words(first, 3)};
+    __m128i wb[4] = {message_words(second, 0), message_words(second, 1), message_words(second, 2),
+                     message_words(second, 3)};
+    rounds_two<0>(a, wa, b, wb);
+    add_state(a, saved_a);
+    add_state(b, saved_b);
+  }
+  store_state(a, first_state);
+  store_state(b, second_state);
 }
 
 bool cpu_has_sha_ni() {

@@ -1,9 +1,9 @@
 // Two SHA-256 streams hashed side by side. SHA-NI's round instruction waits several cycles for
 // its own previous result, so one stream leaves the unit mostly idle; where both streams have
-// whole 64-byte blocks at hand they are compressed interleaved, ~1.7x the bytes per second of one
-// stream (measured on the benchmark's Xeon). A pull hashes every layer twice, the blob as received
-// and the tar for its diff ID: the single largest CPU cost of a pull. Without SHA-NI (or on other
-// architectures) the pair is two OpenSSL hashers, as fast as before.
+// whole 64-byte blocks at hand they are compressed interleaved: 1.85 GB/s for the two together
+// against 1.1 GB/s for one (the benchmark's Xeon). A pull hashes every layer twice, the blob as
+// received and the tar for its diff ID: the single largest CPU cost of a pull. Without SHA-NI (or
+// on other architectures) the pair is two OpenSSL hashers, as fast as before.
 #pragma once
 
 #include <cstddef>
