@@ -1,5 +1,6 @@
 #include "registry/blob_download.h"
 
+#include <algorithm>
 #include <exception>
 #include <thread>
 
@@ -11,10 +12,11 @@ namespace layerfs::registry {
 namespace {
 
 constexpr int kMaxResumes = 5;
-// libcurl hands over a TLS record (16 KiB at most) per call; the stager gets blocks of this size,
-// a few queued (a few MiB that the network may run ahead of extraction).
-constexpr size_t kHandOverBytes = 256 << 10;
-constexpr size_t kQueuedBlocks = 8;
+// libcurl hands over a TLS record (16 KiB at most) per call; the stager gets blocks of exactly
+// this size (page-aligned: the blob is written with O_DIRECT straight from them), a few queued (a
+// few MiB that the network may run ahead of extraction).
+constexpr size_t kHandOverBytes = 1 << 20;
+constexpr size_t kQueuedBlocks = 3;
 
 std::string blob_target(const std::string& repository, const std::string& digest) {
   return "/v2/" + repository + "/blobs/" + digest;
@@ -88,9 +90,14 @@ std::unique_ptr<StagedLayer> download_layer(RegistryClient& client, const Store&
       try {
         response = client.request(request, [&](const char* data, size_t size) {
           if (cancelled) throw UserError("cancelled");
-          if (pending.size() + size > kHandOverBytes) hand_over();
-          if (pending.capacity() < kHandOverBytes) pending.reserve(kHandOverBytes);
-          append(pending, data, size);
+          for (size_t left = size; left > 0;) {
+            if (pending.capacity() < kHandOverBytes) pending.reserve(kHandOverBytes);
+            size_t n = std::min(left, kHandOverBytes - pending.size());
+            append(pending, data, n);
+            data += n;
+            left -= n;
+            if (pending.size() == kHandOverBytes) hand_over();
+          }
           offset += size;
           if (on_bytes) on_bytes(offset);
         });

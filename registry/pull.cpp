@@ -115,11 +115,11 @@ void fetch_layers(RegistryClient& client, const Store& store, const std::string&
       LayerJob& job = jobs[todo[k]];
       try {
         uint64_t total = job.descriptor.size;
+        const std::string id = layer_id(job);  // once: byte counts arrive every TLS record
         job.staged = download_layer(
             client, store, repository, job.descriptor, job.diff_id,
-            [&](uint64_t bytes) { progress.update(layer_id(job), "Downloading", bytes, total); },
-            cancelled);
-        progress.update(layer_id(job), "Extracting");
+            [&](uint64_t bytes) { progress.update(id, "Downloading", bytes, total); }, cancelled);
+        progress.update(id, "Extracting");
         // Flushed now, while other layers still download, rather than all at once at the end:
         // adopt_staged_layers' own sync then has little left to wait for.
         sync_file_system(store.tmp_dir());

@@ -33,6 +33,7 @@ usage: $0 BENCHMARK
           caller (an ordinary user with a subuid range); env: BENCH_BUILD_FILES=5000
   registry  layerfs push/pull vs skopeo copy against a local docker-registry (TLS + htpasswd;
           root; ~3 min)  env: BENCH_REGISTRY_MB=300 BENCH_REGISTRY_LAYERS=5 BENCH_REGISTRY_RUNS=3
+          BENCH_BASELINE=path/to/older/layerfs: its pull timed too, interleaved (A/B, same run)
 EOF
   exit 2
 }
@@ -720,6 +721,8 @@ bench_registry() {
     local to=$registry_dir/run$run
     registry_time "layerfs pull" sh -c "LAYERFS_ROOT='$to/store' '$LAYERFS' pull -q '$R/bench/image:latest' && sync"
     registry_time "skopeo pull" sh -c "skopeo --insecure-policy copy -q --src-cert-dir '$certs' --src-creds '$creds' 'docker://$R/bench/image:latest' 'oci:$to/oci:latest' && sync"
+    [ -z "${BENCH_BASELINE:-}" ] ||
+      registry_time "baseline pull" sh -c "LAYERFS_ROOT='$to/baseline' '$BENCH_BASELINE' pull -q '$R/bench/image:latest' && sync"
     command -v umoci >/dev/null || continue
     registry_time "umoci unpack" sh -c "umoci unpack --image '$to/oci:latest' '$to/bundle' && sync"
   done
@@ -736,9 +739,14 @@ bench_registry() {
   printf '%-56s %9s %9s %8s\n' "pull (layerfs: extracted store; skopeo: oci: dir), s" "$lpl" "$spl" "$(ratio "$lpl" "$spl")"
   [ -z "$uu" ] ||
     printf '%-56s %9s %9s %8s\n' "pull, fair: skopeo copy + umoci unpack, s" "$lpl" "$uu" "$(ratio "$lpl" "$uu")"
+  if [ -n "${BENCH_BASELINE:-}" ]; then
+    local bpl
+    bpl=$(median "${registry_seconds[baseline pull]}")
+    printf '%-56s %9s %9s %8s\n' "pull, baseline layerfs ($BENCH_BASELINE), s" "$bpl" "$spl" "$(ratio "$bpl" "$spl")"
+  fi
   echo "(sources warm; pulls end with sync; seconds of each run:"
   local name
-  for name in "layerfs push" "skopeo push" "layerfs pull" "skopeo pull" "umoci unpack"; do
+  for name in "layerfs push" "skopeo push" "layerfs pull" "skopeo pull" "baseline pull" "umoci unpack"; do
     echo "   $name: ${registry_seconds[$name]:-n/a}"
   done
   echo ")"

@@ -17,7 +17,9 @@ namespace layerfs {
 
 // An allocator whose resize() leaves new bytes uninitialised: a block is sized to receive bytes
 // (read, inflated) that overwrite it at once, and zero-filling every MiB first costs a pass over
-// memory for nothing.
+// memory for nothing. Its memory is page-aligned: bytes at 512-byte offsets into a block (a tar's
+// file data, a whole received block) can then be written with O_DIRECT straight from it
+// (util/direct_writer.h) instead of being copied to an aligned buffer first.
 template <typename T>
 struct UninitializedAllocator : std::allocator<T> {
   using value_type = T;
@@ -25,9 +27,13 @@ struct UninitializedAllocator : std::allocator<T> {
   struct rebind {
     using other = UninitializedAllocator<U>;
   };
+  static constexpr std::align_val_t kPage{4096};
   UninitializedAllocator() = default;
   template <typename U>
   UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kPage)); }
+  void deallocate(T* p, size_t n) noexcept { ::operator delete(p, n * sizeof(T), kPage); }
 
   template <typename U>
   void construct(U* p) noexcept {

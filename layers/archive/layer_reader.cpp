@@ -4,10 +4,14 @@
 #include <archive_entry.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <exception>
 #include <memory>
+#include <string_view>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "layers/archive/block_queue.h"
@@ -17,7 +21,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/override_stat.h"
-#include "util/sha256.h"
+#include "util/sha256_pair.h"
 
 namespace layerfs {
 
@@ -35,18 +39,60 @@ std::string error_of(struct archive* a, const char* fallback) {
   return message != nullptr ? message : fallback;
 }
 
-// The bytes as received: taken from the source, copied to the blob and hashed. libarchive's
-// outer reader pulls from here; an exception cannot cross libarchive's C frames, so it is kept
-// and rethrown once libarchive has returned.
+// The layer's two digests: of the raw bytes (the blob digest) and of the tar bytes (the diff ID).
+// Both are computed on the thread that decompresses, where both streams pass, the tar bytes while
+// they are still in the cache. Bytes are lent until their buffer is needed again and hashed then,
+// each release paired with what the other stream has at hand: Sha256Pair hashes two streams
+// interleaved at ~1.7x the speed of one.
+class LayerHashes {
+ public:
+  // The next raw bytes; those lent before were released.
+  void lend_raw(const char* data, size_t size) { raw_ = {data, size}; }
+  // Hashes the lent raw bytes before their buffer is reused.
+  void release_raw() { hash(raw_.size(), std::min(raw_.size(), tar_.size())); }
+  // The next tar bytes. Those lent before and not released are still valid: continued in the
+  // same buffer, or hashed first.
+  void lend_tar(const char* data, size_t size) {
+    if (!tar_.empty() && tar_.data() + tar_.size() != data) release_tar();
+    tar_ = tar_.empty() ? std::string_view(data, size)
+                        : std::string_view(tar_.data(), tar_.size() + size);
+  }
+  // Hashes the lent tar bytes before their buffer is handed on.
+  void release_tar() { hash(std::min(raw_.size(), tar_.size()), tar_.size()); }
+  // Forgets the lent bytes (their buffers are gone): the stream failed, no digest is taken.
+  void abandon() { raw_ = tar_ = {}; }
+
+  // Once every byte was lent: "sha256:..." of the raw bytes and of the tar bytes.
+  std::pair<std::string, std::string> finish() {
+    release_raw();
+    release_tar();
+    return {"sha256:" + pair_.finish_first_hex(), "sha256:" + pair_.finish_second_hex()};
+  }
+
+ private:
+  void hash(size_t raw_bytes, size_t tar_bytes) {
+    pair_.update(raw_.substr(0, raw_bytes), tar_.substr(0, tar_bytes));
+    raw_.remove_prefix(raw_bytes);
+    tar_.remove_prefix(tar_bytes);
+  }
+
+  Sha256Pair pair_;
+  std::string_view raw_, tar_;  // lent, not yet hashed
+};
+
+// The bytes as received: taken from the source, copied to the blob and lent to the hashes.
+// libarchive's outer reader pulls from here; an exception cannot cross libarchive's C frames, so
+// it is kept and rethrown once libarchive has returned.
 struct RawStream {
-  RawStream(const LayerSource& in, int blob_out) : source(in), blob_fd(blob_out) {
+  RawStream(const LayerSource& in, int blob_out, LayerHashes& layer_hashes)
+      : source(in), blob_fd(blob_out), hashes(layer_hashes) {
     if (blob_fd >= 0) blob.start(blob_fd, "layer blob");
   }
 
   const LayerSource& source;
   int blob_fd;
   DirectWriter blob;  // a blob is large and not read back soon: no page cache
-  Sha256 hash;
+  LayerHashes& hashes;
   uint64_t size = 0;
   Block buffer;
   bool replay = false;  // the next pull() hands out `buffer` again (it was only peeked at)
@@ -58,9 +104,10 @@ struct RawStream {
       replay = false;
       return buffer.size();
     }
+    hashes.release_raw();  // the source reuses the buffer
     while (source(buffer)) {
       if (buffer.empty()) continue;
-      hash.update(buffer.data(), buffer.size());
+      hashes.lend_raw(buffer.data(), buffer.size());
       size += buffer.size();
       if (blob_fd >= 0) blob.write(buffer.data(), buffer.size());
       return buffer.size();
@@ -83,10 +130,10 @@ struct RawStream {
   }
 };
 
-// The decompression on a thread of its own: it reads the raw bytes (hashing them, writing the
-// blob) and decompresses them into the queue, in blocks of kDecompressedBlock bytes, while the
-// caller's thread parses and extracts the tar. So one layer keeps two cores busy, and the tar
-// reader gets large blocks (a file's data goes to disk in few large writes). gzip, the common
+// The decompression on a thread of its own: it reads the raw bytes (writing the blob) and
+// decompresses them into the queue, in blocks of kDecompressedBlock bytes, hashing both streams,
+// while the caller's thread parses and extracts the tar. So one layer keeps two cores busy, and the
+// tar reader gets large blocks (a file's data goes to disk in few large writes). gzip, the common
 // case, is inflated by igzip (several times faster than zlib) straight into the blocks; other
 // compressions go through libarchive's outer reader (`outer`, null for gzip).
 class Decompressor {
@@ -121,8 +168,14 @@ class Decompressor {
 
   void run() {
     try {
-      if (outer_ != nullptr ? decompress() : inflate_gzip()) drain_raw();
+      if (outer_ != nullptr ? decompress() : inflate_gzip()) {
+        drain_raw();
+        raw_.hashes.release_raw();  // the tar bytes were released before each push
+      } else {
+        raw_.hashes.abandon();  // the blocks lent from are gone; no digest is taken
+      }
     } catch (...) {
+      raw_.hashes.abandon();
       thread_failure_ = std::current_exception();
     }
     queue_.close();
@@ -145,8 +198,11 @@ class Decompressor {
           gzip.feed(raw_.buffer.data(), raw_.buffer.size());
         }
         if (block.size() < kDecompressedBlock) block.resize(kDecompressedBlock);
-        filled += gzip.inflate(block.data() + filled, block.size() - filled);
+        size_t n = gzip.inflate(block.data() + filled, block.size() - filled);
+        raw_.hashes.lend_tar(block.data() + filled, n);
+        filled += n;
         if (filled == block.size()) {
+          raw_.hashes.release_tar();
           if (!queue_.push(std::move(block))) return false;
           block = queue_.spare();
           filled = 0;
@@ -160,6 +216,7 @@ class Decompressor {
     }
     if (filled == 0) return true;
     block.resize(filled);
+    raw_.hashes.release_tar();
     return queue_.push(std::move(block));
   }
 
@@ -179,6 +236,9 @@ class Decompressor {
       }
       if (block.capacity() < kDecompressedBlock) block.reserve(kDecompressedBlock);
       append(block, static_cast<const char*>(data), size);
+      // Hashed at once: the next append may move the block.
+      raw_.hashes.lend_tar(block.data() + block.size() - size, size);
+      raw_.hashes.release_tar();
       if (block.size() >= kDecompressedBlock) {
         if (!queue_.push(std::move(block))) return false;
         block = queue_.spare();
@@ -201,13 +261,12 @@ class Decompressor {
   std::thread thread_;  // last: started once everything it uses exists
 };
 
-// The decompressed tar stream as the inner tar reader pulls it from the queue, hashed on the way
-// (that hash is the diff ID).
+// The decompressed tar stream as the inner tar reader pulls it from the queue (already hashed by
+// the decompressor).
 struct TarStream {
   explicit TarStream(Decompressor& source) : decompressor(source) {}
 
   Decompressor& decompressor;
-  Sha256 hash;
   uint64_t size = 0;
   Block current;  // the block last handed out; libarchive reads it until the next pull
   std::string error;
@@ -221,7 +280,6 @@ struct TarStream {
       error = decompressor.failure();
       return error.empty() ? 0 : -1;
     }
-    hash.update(current.data(), current.size());
     size += current.size();
     *out = current.data();
     return static_cast<la_ssize_t>(current.size());
@@ -286,7 +344,8 @@ IngestedLayer ingest_layer(int in_fd, int blob_out_fd, const std::string& target
 
 IngestedLayer ingest_layer(const LayerSource& source, int blob_out_fd,
                            const std::string& target_dir) {
-  RawStream raw(source, blob_out_fd);
+  LayerHashes hashes;
+  RawStream raw(source, blob_out_fd, hashes);
   raw.pull();  // the first bytes say which decompressor
   ArchiveReader outer;
   std::string compression = "gzip";
@@ -331,7 +390,7 @@ IngestedLayer ingest_layer(const LayerSource& source, int blob_out_fd,
   extractor.finish();
 
   // The tar reader stops at the end-of-archive marker; the diff ID covers every byte, including
-  // the padding after it.
+  // the padding after it: the queue is read to its end, and so the decompressor has finished.
   const void* ignored = nullptr;
   for (la_ssize_t n; (n = tar.pull(&ignored)) != 0;) {
     if (n < 0) throw UserError("corrupt layer archive at its end: " + tar.error);
@@ -340,8 +399,7 @@ IngestedLayer ingest_layer(const LayerSource& source, int blob_out_fd,
   if (blob_out_fd >= 0) raw.blob.finish();  // the decompressing thread has ended
 
   IngestedLayer layer;
-  layer.blob_digest = "sha256:" + raw.hash.finish_hex();
-  layer.diff_id = "sha256:" + tar.hash.finish_hex();
+  std::tie(layer.blob_digest, layer.diff_id) = hashes.finish();
   layer.blob_size = raw.size;
   layer.tar_size = tar.size;
   layer.compression = compression;

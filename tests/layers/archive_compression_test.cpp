@@ -91,6 +91,42 @@ TEST(CompressedLayerStream, ManyBlocksKeepEveryByte) {
   EXPECT_EQ(read_file(tmp.sub("out/small")), "s");
 }
 
+// Both digests are taken on the decompressing thread, each stream's bytes hashed when its buffer
+// is given back, paired with what the other stream has at hand. Pieces of uneven sizes, and data
+// that compresses well, not at all, and in between, move where the buffers of the two streams
+// end relative to each other: every byte must still count once, in order.
+TEST(CompressedLayerStream, BothDigestsOverUnevenPiecesAndBlocks) {
+  TempDir tmp;
+  std::string noise;
+  uint32_t x = 12345;
+  for (size_t i = 0; i < (3 << 20); ++i)
+    noise.push_back(static_cast<char>((x = x * 1103515245 + 12345) >> 24));
+  const std::string tar =
+      build_tar({file("noise", noise), file("text", numbered_lines(5 << 20)),
+                 file("zeros", std::string(2 << 20, '\0')), file("tail", noise.substr(0, 777))});
+  write_file_atomic(tmp.sub("layer.tar"), tar);
+  ASSERT_EQ(std::system(("gzip -n < " + tmp.sub("layer.tar") + " > " + tmp.sub("l.gz")).c_str()),
+            0);
+  const std::string gz = read_file(tmp.sub("l.gz"));
+  for (size_t piece : {size_t(1) << 20, size_t(4095), size_t(70001), size_t(333333)}) {
+    size_t at = 0, turn = 0;
+    LayerSource source = [&](Block& block) {
+      // Mostly `piece` bytes, now and then a tiny or an empty one.
+      size_t n = std::min(gz.size() - at, ++turn % 7 == 0 ? turn % 3 : piece);
+      block.assign(gz.data() + at, gz.data() + at + n);
+      at += n;
+      return at < gz.size() || n > 0;
+    };
+    UniqueFd blob = empty_memfd();
+    IngestedLayer layer =
+        ingest_layer(source, blob.get(), tmp.make_sub("out" + std::to_string(piece)));
+    EXPECT_EQ(layer.blob_digest, sha256_digest(gz)) << piece;
+    EXPECT_EQ(layer.diff_id, sha256_digest(tar)) << piece;
+    EXPECT_EQ(read_all(blob.get()), gz) << piece;
+    EXPECT_EQ(read_file(tmp.sub("out" + std::to_string(piece) + "/noise")), noise) << piece;
+  }
+}
+
 TEST(CompressedLayerStream, TruncatedInTheMiddleIsRefused) {
   TempDir tmp;
   const std::string data = numbered_lines(9 << 20);

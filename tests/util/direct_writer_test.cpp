@@ -71,8 +71,9 @@ TEST_F(DirectWriterTest, EverySizeInEveryPieceSize) {
 }
 
 TEST_F(DirectWriterTest, AlignedSourcesMixedWithUnalignedOnes) {
-  // Page-aligned pieces go to disk straight from the caller's memory; a piece after an unaligned
-  // one goes through the buffer. Every mix must give the same bytes.
+  // Pieces aligned as direct I/O wants (512 bytes on ext4 over a 512-byte device, else 4096) go
+  // to disk straight from the caller's memory; a piece after an unaligned one goes through the
+  // buffer until a full buffer has gone out. Every mix must give the same bytes.
   const size_t size = (size_t{5} << 20) + 700;
   const std::string data = pattern(size);
   std::unique_ptr<char, decltype(&std::free)> aligned(
@@ -81,7 +82,9 @@ TEST_F(DirectWriterTest, AlignedSourcesMixedWithUnalignedOnes) {
   DirectWriter writer;
   int n = 0;
   for (auto pieces : {std::vector<size_t>{1 << 20, 1 << 20, 512, 4096, 100, 1 << 20},
-                      std::vector<size_t>{512, 512, 8192, 3 << 20, 7}, std::vector<size_t>{size}}) {
+                      std::vector<size_t>{512, 512, 8192, 3 << 20, 7},
+                      std::vector<size_t>{100, (1 << 20) - 100, 512, 1536, 3 << 20},
+                      std::vector<size_t>{1536, 4096 + 512, 1 << 20}, std::vector<size_t>{size}}) {
     UniqueFd fd = new_file("mix" + std::to_string(n++));
     writer.start(fd.get(), "mixed pieces");
     size_t at = 0;
