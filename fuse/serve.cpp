@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -48,6 +49,10 @@ struct SessionDeleter {
 
 // The threads serving one mount: enough for requests that wait on the disk side by side.
 constexpr size_t kMaxThreads = 32;
+// How long the reading thread polls for the next request before it sleeps (session_loop.h).
+// Untar of 5,000 files on this 2-core VM: 3.67 s without, 1.22-1.27 s with 50 us (100 us: no
+// better), for 0.2 s more CPU.
+constexpr std::chrono::microseconds kSpinBeforeSleep{50};
 
 class SessionSource : public RequestSource {
  public:
@@ -164,7 +169,7 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
   if (on_ready) on_ready();
 
   SessionSource source(session.get());
-  SessionLoop loop(source, kMaxThreads);
+  SessionLoop loop(source, kMaxThreads, kSpinBeforeSleep);
   signals.stop_on_signal(loop);
   loop.start();
   int status = loop.wait();

@@ -91,8 +91,8 @@ bool request_may_block(const fuse_buf& buf) {
   }
 }
 
-SessionLoop::SessionLoop(RequestSource& source, size_t max_threads)
-    : source_(source), max_threads_(max_threads < 1 ? 1 : max_threads) {
+SessionLoop::SessionLoop(RequestSource& source, size_t max_threads, std::chrono::microseconds spin)
+    : source_(source), max_threads_(max_threads < 1 ? 1 : max_threads), spin_(spin) {
   struct sigaction action = {};
   action.sa_handler = interrupt_read;
   sigemptyset(&action.sa_mask);
@@ -119,6 +119,7 @@ void SessionLoop::serve() {
     while (role.leading) {
       reading_.store(true);
       if (stopping_.load()) break;
+      spin_for_request();
       int received = source_.receive(buf);
       reading_.store(false);
       if (received == -EINTR || received == -EAGAIN) continue;
@@ -139,6 +140,14 @@ void SessionLoop::serve() {
   std::free(buf.mem);
   std::lock_guard lock(mutex_);
   if (--running_ == 0) finished_.notify_all();
+}
+
+void SessionLoop::spin_for_request() {
+  if (spin_.count() == 0) return;
+  auto until = std::chrono::steady_clock::now() + spin_;
+  while (!stopping_.load() && !source_.request_waiting() &&
+         std::chrono::steady_clock::now() < until) {
+  }
 }
 
 bool SessionLoop::become_leader() {

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -43,7 +44,12 @@ bool request_may_block(const fuse_buf& buf);
 // 5,200 files: 80k switches against 54k here).
 class SessionLoop {
  public:
-  SessionLoop(RequestSource& source, size_t max_threads);
+  // `spin`: how long the leader polls for the next request before it sleeps in read(). Waking a
+  // thread that sleeps on an idle CPU costs tens of microseconds on a virtual machine (halt and
+  // wake-up exits), more than the daemon's own work on most requests, and a process making one
+  // call after another sends its next request within microseconds of the reply.
+  SessionLoop(RequestSource& source, size_t max_threads,
+              std::chrono::microseconds spin = std::chrono::microseconds(0));
   SessionLoop(const SessionLoop&) = delete;
   SessionLoop& operator=(const SessionLoop&) = delete;
   ~SessionLoop();
@@ -74,8 +80,12 @@ class SessionLoop {
   bool hand_over_reading();
   void end(int status);
 
+  // Polls for a request for up to spin_ (returns at once when stopping).
+  void spin_for_request();
+
   RequestSource& source_;
   const size_t max_threads_;
+  const std::chrono::microseconds spin_;
   mutable std::mutex mutex_;
   std::condition_variable followers_;
   std::condition_variable finished_;

@@ -252,6 +252,18 @@ TEST(SessionLoop, StopInterruptsALeaderWaitingForARequest) {
   EXPECT_EQ(loop.wait(), 0);
 }
 
+TEST(SessionLoop, ALeaderPollingBeforeItSleepsServesAndStops) {
+  PipeSource source;
+  SessionLoop loop(source, 4, std::chrono::microseconds(2000));
+  source.define(0, kLookup, false);
+  loop.start();
+  source.send(0);
+  EXPECT_TRUE(source.served_within(0, 10s));
+  std::this_thread::sleep_for(50ms);  // polled, then blocked in read()
+  loop.stop();
+  EXPECT_EQ(loop.wait(), 0);
+}
+
 TEST(SessionLoop, AFailedReadEndsTheLoopWithItsError) {
   PipeSource source;
   SessionLoop loop(source, 4);
