@@ -2,12 +2,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fuse/copy_up.h"
-#include "fuse/metacopy.h"
 #include "fuse/new_entry.h"
 #include "fuse/ops/open_file.h"
 #include "fuse/ops/ops.h"
-#include "fuse/path_fd.h"
 
 namespace layerfs::fuse::ops {
 
@@ -28,25 +25,16 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     // The magic /proc link must be followed, and the file exists already.
     int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW);
     int fd;
-    bool from_lower;
+    bool from_lower = false;
     if (opens_for_writing(flags)) {
-      // A large file's data is copied before taking the tree lock exclusively.
-      PreparedData prepared = prepare_copy_up(fs, node);
-      std::unique_lock lock(fs.tree);
-      copy_up(fs, node, CopyUp::Full, &prepared);
-      fd = reopen_at(fs.locate(node).at(), flags);
-      from_lower = false;
-      if (fd >= 0) node.open_handles++;
+      fd = open_for_change(fs, node, flags).release();
+      node.open_handles++;
     } else {
       std::shared_lock lock(fs.tree);
-      FileRef file = fs.locate(node);
-      // A metacopy file's data is still its lower origin's.
-      fd = node.metacopy ? open_metacopy_data(file.at(), fs.layers.lower_fds(), flags)
-                         : reopen_at(file.at(), flags);
+      fd = open_node_data(fs, node, flags).release();
       from_lower = !fs.layers.is_upper(node.layer) || node.metacopy;
-      if (fd >= 0) node.open_handles++;
+      node.open_handles++;
     }
-    if (fd < 0) throw_errno("open", errno);
     struct stat st;
     bool shared_inode = ::fstat(fd, &st) == 0 && st.st_nlink > 1;
     set_open_flags(*fi, from_lower, shared_inode);

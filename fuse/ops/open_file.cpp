@@ -13,38 +13,48 @@
 
 namespace layerfs::fuse::ops {
 
-RequestFile RequestFile::for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
-  if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
-  std::shared_lock lock(fs.tree);
-  Node& node = fs.node(ino);
-  FileRef file = fs.locate(node);
-  // A metacopy file's data is still its lower origin's.
-  UniqueFd fd(node.metacopy ? open_metacopy_data(file.at(), fs.layers.lower_fds(), O_RDONLY)
-                            : reopen_at(file.at(), O_RDONLY));
+namespace {
+
+UniqueFd reopen_upper(UnionFs& fs, Node& node, int flags) {
+  UniqueFd fd(reopen_at(fs.locate(node).at(), flags));
   if (!fd) throw_errno("open", errno);
-  return RequestFile(std::move(fd));
+  return fd;
 }
 
-RequestFile RequestFile::for_writing(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
-  if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
-  Node& node = fs.node(ino);
+}  // namespace
+
+UniqueFd open_node_data(UnionFs& fs, Node& node, int flags) {
+  FileRef file = fs.locate(node);
+  // A metacopy file's data is still its lower origin's.
+  UniqueFd fd(node.metacopy ? open_metacopy_data(file.at(), fs.layers.lower_fds(), flags)
+                            : reopen_at(file.at(), flags));
+  if (!fd) throw_errno("open", errno);
+  return fd;
+}
+
+UniqueFd open_for_change(UnionFs& fs, Node& node, int flags) {
   {
     std::shared_lock lock(fs.tree);
-    if (fs.layers.is_upper(node.layer) && !node.metacopy) {
-      UniqueFd fd(reopen_at(fs.locate(node).at(), O_WRONLY));
-      if (!fd) throw_errno("open", errno);
-      return RequestFile(std::move(fd));
-    }
+    if (fs.layers.is_upper(node.layer) && !node.metacopy) return reopen_upper(fs, node, flags);
   }
-  // The first write to a lower file copies its data up, which may take long.
+  // The first change to a lower file copies its data up, which may take long.
   SessionLoop::let_another_thread_read();
   // A large file's data is copied before taking the tree lock exclusively.
   PreparedData prepared = prepare_copy_up(fs, node);
   std::unique_lock lock(fs.tree);
   copy_up(fs, node, CopyUp::Full, &prepared);
-  UniqueFd fd(reopen_at(fs.locate(node).at(), O_WRONLY));
-  if (!fd) throw_errno("open", errno);
-  return RequestFile(std::move(fd));
+  return reopen_upper(fs, node, flags);
+}
+
+RequestFile RequestFile::for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
+  if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
+  std::shared_lock lock(fs.tree);
+  return RequestFile(open_node_data(fs, fs.node(ino), O_RDONLY));
+}
+
+RequestFile RequestFile::for_writing(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
+  if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
+  return RequestFile(open_for_change(fs, fs.node(ino), O_WRONLY));
 }
 
 void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,

@@ -15,6 +15,13 @@
 
 namespace layerfs::fuse::ops {
 
+// The data of `node` opened with `flags` for reading: the upper or lower file, or a metacopy
+// file's lower origin. Needs the tree lock (shared is enough). Throws SysError.
+UniqueFd open_node_data(UnionFs& fs, Node& node, int flags);
+// The upper file of `node` opened with `flags` for a change, copied up first (data too) when it is
+// not there yet. Takes the tree lock itself. Throws SysError.
+UniqueFd open_for_change(UnionFs& fs, Node& node, int flags);
+
 // The backing file one request reads or writes: the handle's descriptor, or the node's backing
 // file opened for this request alone.
 class RequestFile {
