@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -55,7 +54,6 @@ struct Node {
   // A removed node that is still open keeps an O_PATH fd on its file: no name leads there now.
   SharedFd pinned;
   uint64_t id = 0;  // unique for the daemon's life: the DirFdCache key (addresses are reused)
-  std::atomic<int> open_handles{0};  // open files and directories of this node
 
   // Guarded by InodeTable's mutex.
   uint64_t nlookup = 0;

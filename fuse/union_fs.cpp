@@ -89,9 +89,9 @@ int UnionFs::stat_node(const Node& node, struct stat& out) {
 
 void UnionFs::mark_removed(Node& node) {
   if (node.removed) return;
-  // The kernel may still read or write a node it knows through a file it opened without us
-  // (no handles: ops/open_file.h), so such a node keeps its file.
-  if (node.open_handles.load() > 0 || table.known_to_kernel(node)) {
+  // The kernel may still read or write a node it knows (an open file keeps its inode known), and
+  // files are mostly opened without us (ops/open_file.h), so such a node keeps its file.
+  if (table.known_to_kernel(node)) {
     try {
       FileRef file = locate(node);
       int fd = file.at().is_self() ? ::fcntl(file.dir->get(), F_DUPFD_CLOEXEC, 0)

@@ -23,9 +23,7 @@ void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
     Node& node = *created.node;
     set_open_flags(*fi, /*from_lower=*/false, /*shared_inode=*/false);
     fi->fh = static_cast<uint64_t>(fd.release());
-    node.open_handles++;
     if (fuse_reply_create(req, &created.entry, fi) != 0) {
-      node.open_handles--;
       ::close(static_cast<int>(fi->fh));
       fs.forget(node, 1);
     }

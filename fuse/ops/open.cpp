@@ -28,21 +28,16 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     bool from_lower = false;
     if (opens_for_writing(flags)) {
       fd = open_for_change(fs, node, flags).release();
-      node.open_handles++;
     } else {
       std::shared_lock lock(fs.tree);
       fd = open_node_data(fs, node, flags).release();
       from_lower = !fs.layers.is_upper(node.layer) || node.metacopy;
-      node.open_handles++;
     }
     struct stat st;
     bool shared_inode = ::fstat(fd, &st) == 0 && st.st_nlink > 1;
     set_open_flags(*fi, from_lower, shared_inode);
     fi->fh = static_cast<uint64_t>(fd);
-    if (fuse_reply_open(req, fi) != 0) {
-      node.open_handles--;
-      ::close(fd);
-    }
+    if (fuse_reply_open(req, fi) != 0) ::close(fd);
   });
 }
 
@@ -55,7 +50,6 @@ void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   struct stat st;
   if ((fi->flags & O_ACCMODE) != O_RDONLY && ::fstat(fd, &st) == 0 && st.st_nlink > 1)
     invalidate_aliases(fs, node.ino, &node);
-  node.open_handles--;
   ::close(fd);
   fuse_reply_err(req, 0);
 }
