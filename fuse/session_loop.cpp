@@ -186,8 +186,8 @@ void SessionLoop::let_another_thread_read() {
 }
 
 void SessionLoop::let_another_thread_read_if_waiting() {
-  if (role.loop == nullptr || !role.leading || !role.loop->source_.request_waiting()) return;
-  if (role.loop->hand_over_reading()) role.leading = false;
+  if (role.loop != nullptr && role.leading && role.loop->source_.request_waiting())
+    let_another_thread_read();
 }
 
 void SessionLoop::end(int status) {

@@ -55,7 +55,7 @@ void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  // Without open handles, the other names of a file are told at each write (after_write), and
+  // Without open handles, the other names of a file are told at each write (reply_after_write), and
   // the kernel stops sending FLUSH (a round trip for every close).
   if (union_fs(req).no_open) return (void)fuse_reply_err(req, ENOSYS);
   // Closing a duplicate reports delayed write errors of the backing file system to close(2).

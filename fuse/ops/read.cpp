@@ -39,21 +39,20 @@ void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info
   UnionFs& fs = union_fs(req);
   guarded(req, [&] {
     RequestFile file = RequestFile::for_reading(fs, ino, fi);
+    // Data not in the page cache comes from the disk: another thread goes on reading requests
+    // meanwhile (for a small read, only if any are waiting behind it).
     if (size <= kCachedReadLimit) {
       thread_local std::unique_ptr<char[]> buffer(new char[kCachedReadLimit]);
       if (std::optional<size_t> got = read_cached(file.fd(), buffer.get(), size, off)) {
         fuse_reply_buf(req, buffer.get(), *got);
         return;
       }
-    }
-    // The data comes from the disk: another thread goes on reading requests meanwhile, if a
-    // small read has any waiting behind it. The reply names the backing fd, so that libfuse
-    // splices the data straight from the backing file into /dev/fuse when the kernel allows.
-    if (size <= kCachedReadLimit) {
       SessionLoop::let_another_thread_read_if_waiting();
     } else {
       SessionLoop::let_another_thread_read();
     }
+    // The reply names the backing fd, so that libfuse splices the data straight from the backing
+    // file into /dev/fuse when the kernel allows.
     fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
     buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
     buf.buf[0].fd = file.fd();

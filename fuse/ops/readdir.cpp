@@ -1,9 +1,9 @@
-// No directory handles: the kernel is told that opendir is not implemented, so it neither sends
-// OPENDIR nor RELEASEDIR (two round trips for every directory a `find` walks) and caches every
-// listing itself. Each READDIR is served from the directory's cached merged listing; offsets are
-// the entries' cookies (hashes of their names), which keep their meaning when the listing is read
-// again after a change. readdirplus also looks every entry up, so `ls -l` and `find` need no
-// separate lookups.
+// No directory handles: opendir answers ENOSYS (FUSE_CAP_NO_OPENDIR_SUPPORT), after which the
+// kernel sends neither OPENDIR nor RELEASEDIR (two round trips for every directory a `find` walks)
+// and caches every listing itself. Each READDIR is served from the directory's cached merged
+// listing; offsets are the entries' cookies (hashes of their names), which keep their meaning when
+// the listing is read again after a change. readdirplus also looks every entry up, so `ls -l` and
+// `find` need no separate lookups.
 #include <fcntl.h>
 #include <unistd.h>
 
