@@ -8,7 +8,8 @@
 #   registry  push and pull of a multi-layer image vs skopeo, against a local docker-registry
 # Each benchmark is one bench_<name> function; add new ones beside it and to the dispatcher.
 # Common knobs: LAYERFS (binary, default build/layerfs), BENCH_DIR (scratch, default
-# /tmp/layerfs-bench; removed afterwards unless BENCH_KEEP=1).
+# /tmp/layerfs-bench; removed afterwards unless BENCH_KEEP=1), LAYERFS_BASELINE (an older layerfs
+# binary measured in the same runs, for an A/B on a noisy machine: union and registry).
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "$0")" && pwd)
@@ -20,8 +21,8 @@ usage() {
 usage: $0 BENCHMARK
   union   union mounts: kernel overlayfs vs fuse-overlayfs vs layerfs (root; ~5 min a run,
           BENCH_UNION_RUNS=3 runs, medians)
-          env: BENCH_BACKENDS="kernel fuse-overlayfs layerfs" (add "baseline" to compare another
-               layerfs binary, LAYERFS_BASELINE=path, in the same run) BENCH_FILES=20000 BENCH_DIRS=1000
+          env: BENCH_BACKENDS="kernel fuse-overlayfs layerfs" (add "baseline" for the binary
+               LAYERFS_BASELINE=path) BENCH_FILES=20000 BENCH_DIRS=1000
                BENCH_LARGE_FILES=4 BENCH_LARGE_MB=128 BENCH_CREATE=5000 BENCH_COPYUP=200
                BENCH_UNTAR=5000 BENCH_FIO_MB=32
                BENCH_UNION_FS=image (a journaled ext4 image of its own; "dir": in BENCH_DIR)
@@ -33,7 +34,7 @@ usage: $0 BENCHMARK
           caller (an ordinary user with a subuid range); env: BENCH_BUILD_FILES=5000
   registry  layerfs push/pull vs skopeo copy against a local docker-registry (TLS + htpasswd;
           root; ~3 min)  env: BENCH_REGISTRY_MB=300 BENCH_REGISTRY_LAYERS=5 BENCH_REGISTRY_RUNS=3
-          BENCH_BASELINE=path/to/older/layerfs: its pull timed too, interleaved (A/B, same run)
+          LAYERFS_BASELINE=path/to/older/layerfs: its pull timed too, interleaved (A/B, same run)
 EOF
   exit 2
 }
@@ -721,8 +722,8 @@ bench_registry() {
     local to=$registry_dir/run$run
     registry_time "layerfs pull" sh -c "LAYERFS_ROOT='$to/store' '$LAYERFS' pull -q '$R/bench/image:latest' && sync"
     registry_time "skopeo pull" sh -c "skopeo --insecure-policy copy -q --src-cert-dir '$certs' --src-creds '$creds' 'docker://$R/bench/image:latest' 'oci:$to/oci:latest' && sync"
-    [ -z "${BENCH_BASELINE:-}" ] ||
-      registry_time "baseline pull" sh -c "LAYERFS_ROOT='$to/baseline' '$BENCH_BASELINE' pull -q '$R/bench/image:latest' && sync"
+    [ -z "${LAYERFS_BASELINE:-}" ] ||
+      registry_time "baseline pull" sh -c "LAYERFS_ROOT='$to/baseline' '$LAYERFS_BASELINE' pull -q '$R/bench/image:latest' && sync"
     command -v umoci >/dev/null || continue
     registry_time "umoci unpack" sh -c "umoci unpack --image '$to/oci:latest' '$to/bundle' && sync"
   done
@@ -739,10 +740,10 @@ bench_registry() {
   printf '%-56s %9s %9s %8s\n' "pull (layerfs: extracted store; skopeo: oci: dir), s" "$lpl" "$spl" "$(ratio "$lpl" "$spl")"
   [ -z "$uu" ] ||
     printf '%-56s %9s %9s %8s\n' "pull, fair: skopeo copy + umoci unpack, s" "$lpl" "$uu" "$(ratio "$lpl" "$uu")"
-  if [ -n "${BENCH_BASELINE:-}" ]; then
+  if [ -n "${LAYERFS_BASELINE:-}" ]; then
     local bpl
     bpl=$(median "${registry_seconds[baseline pull]}")
-    printf '%-56s %9s %9s %8s\n' "pull, baseline layerfs ($BENCH_BASELINE), s" "$bpl" "$spl" "$(ratio "$bpl" "$spl")"
+    printf '%-56s %9s %9s %8s\n' "pull, baseline layerfs ($LAYERFS_BASELINE), s" "$bpl" "$spl" "$(ratio "$bpl" "$spl")"
   fi
   echo "(sources warm; pulls end with sync; seconds of each run:"
   local name
