@@ -83,7 +83,7 @@ DirListing read_merged(const LayerStack& stack, const DirLayers& dirs) {
       std::string entry_name(name);
       uint64_t shown =
           stable_ino_at(stack, dir.layer, FileAt(dir.get(), entry_name.c_str()), dev, ino);
-      listing.push_back(DirEntry{std::move(entry_name), mode_of_dtype(type), shown});
+      listing.push_back(DirEntry{std::move(entry_name), mode_of_dtype(type), shown, 0, dir.layer});
     });
     // A whiteout hides the name in the layers below its own.
     for (auto& name : whiteouts) decided.insert(std::move(name));
@@ -92,11 +92,14 @@ DirListing read_merged(const LayerStack& stack, const DirLayers& dirs) {
   return listing;
 }
 
-void order_by_cookie(DirListing& listing) {
+uint64_t cookie_of(std::string_view name) {
   // 62 bits of the name's hash, above the three offsets readdir reserves.
   constexpr uint64_t kFirstCookie = 3;
-  for (DirEntry& entry : listing)
-    entry.cookie = (std::hash<std::string_view>{}(entry.name) >> 2) + kFirstCookie;
+  return (std::hash<std::string_view>{}(name) >> 2) + kFirstCookie;
+}
+
+void order_by_cookie(DirListing& listing) {
+  for (DirEntry& entry : listing) entry.cookie = cookie_of(entry.name);
   std::sort(listing.begin(), listing.end(), [](const DirEntry& a, const DirEntry& b) {
     return a.cookie != b.cookie ? a.cookie < b.cookie : a.name < b.name;
   });

@@ -2,7 +2,9 @@
 // names dropped, markers hidden. Cached per directory until the directory changes.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "fuse/layer_search.h"
@@ -15,6 +17,9 @@ namespace layerfs::fuse {
 // Reads and merges the listing of the directory layers `dirs` (top-most first), in cookie order.
 // Throws SysError.
 DirListing read_merged(const LayerStack& stack, const DirLayers& dirs);
+
+// The cookie of `name` (the one order_by_cookie gives it, but for a clash of two names' hashes).
+uint64_t cookie_of(std::string_view name);
 
 // Gives every entry its cookie (distinct within the listing) and sorts the listing by them.
 void order_by_cookie(DirListing& listing);

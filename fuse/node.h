@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,7 @@ struct DirEntry {
   // meaning when the listing is read again after a change (an index would skip an entry after
   // a deletion before it). 0, 1 and 2 are the offsets of the start, "." and "..".
   uint64_t cookie = 0;
+  size_t layer = 0;  // the layer that provides the name
 };
 using DirListing = std::vector<DirEntry>;
 
@@ -38,6 +40,13 @@ struct DirState {
   std::unordered_map<std::string, Node*> children;  // live child nodes by name
   std::mutex listing_mutex;
   std::shared_ptr<const DirListing> listing;  // cached until the directory changes
+  // Where a walk through the directory is (walk_read_ahead.h), guarded by read_ahead_mutex.
+  std::mutex read_ahead_mutex;
+  bool warmed = false;           // listed, or its listing and inodes read ahead
+  uint64_t files_warmed_to = 0;  // the cookie of the last file read ahead
+  // A read from the start of a file at or past this cookie moves the window on (0: no window).
+  // Read without the mutex, to keep reads outside a walk at one load.
+  std::atomic<uint64_t> files_trigger{0};
 };
 
 struct Node {

@@ -1,12 +1,55 @@
 #include "fuse/path_fd.h"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 
 namespace layerfs::fuse {
+
+namespace {
+
+// The *xattrat calls (Linux 6.13) name a file by directory fd and name, without the walk through
+// /proc/self/fd that the l*xattr calls need: 1.5 us against 3.9 us per lookup on these machines,
+// and readdirplus, lookup and getattr read an xattr of every entry. Glibc has no wrappers yet, and
+// the numbers are the same on every architecture (new calls share one table). An older kernel
+// answers ENOSYS, once: the /proc path is used from then on. They cannot name an O_PATH fd's own
+// file (EBADF), so a directory's own xattrs keep the /proc path.
+#ifndef SYS_setxattrat
+constexpr long SYS_setxattrat = 463;
+constexpr long SYS_getxattrat = 464;
+constexpr long SYS_listxattrat = 465;
+constexpr long SYS_removexattrat = 466;
+#endif
+
+struct XattrArgs {
+  uint64_t value;
+  uint32_t size;
+  uint32_t flags;
+};
+
+std::atomic<bool> xattrat_missing{false};
+std::atomic<bool> xattrat_wanted{true};
+
+bool use_xattrat(FileAt at) {
+  return !at.is_self() && !xattrat_missing.load(std::memory_order_relaxed) &&
+         xattrat_wanted.load(std::memory_order_relaxed);
+}
+
+// The result of an *xattrat call, or nullopt when the kernel has none (use the /proc path).
+std::optional<long> xattrat_result(long result) {
+  if (result >= 0 || errno != ENOSYS) return result;
+  xattrat_missing.store(true, std::memory_order_relaxed);
+  return std::nullopt;
+}
+
+}  // namespace
+
+void use_xattrat_calls(bool use) { xattrat_wanted.store(use, std::memory_order_relaxed); }
 
 std::string proc_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
@@ -67,6 +110,12 @@ int link_at(FileAt from, int dirfd, const char* name) {
 
 ssize_t get_xattr_raw(FileAt at, const char* name, void* value, size_t size) {
   if (at.open) return ::fgetxattr(at.dir, name, value, size);
+  if (use_xattrat(at)) {
+    XattrArgs args{reinterpret_cast<uintptr_t>(value), static_cast<uint32_t>(size), 0};
+    if (auto n = xattrat_result(::syscall(SYS_getxattrat, at.dir, at.name, AT_SYMLINK_NOFOLLOW,
+                                          name, &args, sizeof args)))
+      return *n;
+  }
   std::string path = magic_path(at);
   return at.is_self() ? ::getxattr(path.c_str(), name, value, size)
                       : ::lgetxattr(path.c_str(), name, value, size);
@@ -88,9 +137,14 @@ std::optional<std::string> get_xattr(FileAt at, const char* name) {
 }
 
 std::vector<std::string> list_xattrs(FileAt at) {
-  std::string path = magic_path(at);
-  auto list = [&](char* buffer, size_t size) {
+  auto list = [&](char* buffer, size_t size) -> ssize_t {
     if (at.open) return ::flistxattr(at.dir, buffer, size);
+    if (use_xattrat(at)) {
+      if (auto n = xattrat_result(
+              ::syscall(SYS_listxattrat, at.dir, at.name, AT_SYMLINK_NOFOLLOW, buffer, size)))
+        return *n;
+    }
+    std::string path = magic_path(at);
     return at.is_self() ? ::listxattr(path.c_str(), buffer, size)
                         : ::llistxattr(path.c_str(), buffer, size);
   };
@@ -115,6 +169,13 @@ std::vector<std::string> list_xattrs(FileAt at) {
 
 int set_xattr(FileAt at, const char* name, const std::string& value, int flags) {
   if (at.open) return ::fsetxattr(at.dir, name, value.data(), value.size(), flags) == 0 ? 0 : errno;
+  if (use_xattrat(at)) {
+    XattrArgs args{reinterpret_cast<uintptr_t>(value.data()), static_cast<uint32_t>(value.size()),
+                   static_cast<uint32_t>(flags)};
+    if (auto res = xattrat_result(::syscall(SYS_setxattrat, at.dir, at.name, AT_SYMLINK_NOFOLLOW,
+                                            name, &args, sizeof args)))
+      return *res == 0 ? 0 : errno;
+  }
   std::string path = magic_path(at);
   int res = at.is_self() ? ::setxattr(path.c_str(), name, value.data(), value.size(), flags)
                          : ::lsetxattr(path.c_str(), name, value.data(), value.size(), flags);
@@ -123,6 +184,11 @@ int set_xattr(FileAt at, const char* name, const std::string& value, int flags) 
 
 int remove_xattr(FileAt at, const char* name) {
   if (at.open) return ::fremovexattr(at.dir, name) == 0 ? 0 : errno;
+  if (use_xattrat(at)) {
+    if (auto res = xattrat_result(
+            ::syscall(SYS_removexattrat, at.dir, at.name, AT_SYMLINK_NOFOLLOW, name)))
+      return *res == 0 ? 0 : errno;
+  }
   std::string path = magic_path(at);
   int res = at.is_self() ? ::removexattr(path.c_str(), name) : ::lremovexattr(path.c_str(), name);
   return res == 0 ? 0 : errno;

@@ -52,6 +52,10 @@ int utimens_at(FileAt at, const struct timespec times[2]);
 ssize_t readlink_at(FileAt at, char* buffer, size_t size);
 int link_at(FileAt from, int dirfd, const char* name);
 
+// Whether the xattr calls below use the *xattrat system calls where the kernel has them (the
+// default) rather than the /proc/self/fd path; tests compare the two.
+void use_xattrat_calls(bool use);
+
 // Value of an xattr, nullopt when absent (or unsupported).
 std::optional<std::string> get_xattr(FileAt at, const char* name);
 // getxattr(2) semantics: the length or -1 with errno.

@@ -135,9 +135,12 @@ void UnionFs::fill_entry(const Node& node, struct stat shown, fuse_entry_param& 
   entry.entry_timeout = timeout;
 }
 
-void UnionFs::reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node) {
+void UnionFs::reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node,
+                          const std::optional<struct stat>& shown) {
   fuse_entry_param entry;
-  if (int err = fill_entry(*node, entry)) {
+  if (shown) {
+    fill_entry(*node, *shown, entry);
+  } else if (int err = fill_entry(*node, entry)) {
     forget(*node, 1);
     fuse_reply_err(req, err);
     return;
@@ -145,7 +148,8 @@ void UnionFs::reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node) {
   fuse_reply_entry(req, &entry);
 }
 
-std::shared_ptr<Node> UnionFs::lookup(Node& dir, const std::string& name, int& err) {
+std::shared_ptr<Node> UnionFs::lookup(Node& dir, const std::string& name, int& err,
+                                      std::optional<struct stat>* shown) {
   err = 0;
   if (auto child = table.find_child(dir, name)) return child;
   if (is_marker_name(name)) {
@@ -155,6 +159,7 @@ std::shared_ptr<Node> UnionFs::lookup(Node& dir, const std::string& name, int& e
   Found found;
   err = find_entry(dir_layers(dir), name, found);
   if (err != 0) return nullptr;
+  if (shown) *shown = presented_stat(found.at(), found.st);
   return table.add_child(dir, make_node(layers, table.hold(dir), name, std::move(found)));
 }
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 
@@ -20,6 +21,7 @@
 #include "fuse/lower_hard_links.h"
 #include "fuse/path_fd.h"
 #include "fuse/union_config.h"
+#include "fuse/walk_read_ahead.h"
 #include "fuse/whiteout.h"
 #include "util/error.h"
 
@@ -91,11 +93,16 @@ class UnionFs {
   int fill_entry(const Node& node, fuse_entry_param& entry);
   // The same from `shown`, the presented stat of the node's backing file (known to the caller).
   void fill_entry(const Node& node, struct stat shown, fuse_entry_param& entry);
-  // Replies to a lookup-like request with `node` (which carries one new lookup reference).
-  void reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node);
+  // Replies to a lookup-like request with `node` (which carries one new lookup reference), whose
+  // presented stat is `shown` when the caller knows it.
+  void reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node,
+                   const std::optional<struct stat>& shown = std::nullopt);
   // Looks `name` up in `dir`: the live node or a new one, with one new lookup reference; null
-  // with `err` set when absent. Needs the tree lock (shared is enough).
-  std::shared_ptr<Node> lookup(Node& dir, const std::string& name, int& err);
+  // with `err` set when absent. A new node was found in the layers just now: then `shown`, if
+  // given, receives the presented stat of its backing file (saving the caller a second stat).
+  // Needs the tree lock (shared is enough).
+  std::shared_ptr<Node> lookup(Node& dir, const std::string& name, int& err,
+                               std::optional<struct stat>* shown = nullptr);
   // The node of dir/name for the daemon's own use, without a kernel reference: the live one, or a
   // temporary one the kernel does not know. Null with `err` set when there is no such entry.
   std::shared_ptr<Node> peek(const std::shared_ptr<Node>& dir, const std::string& name, int& err);
@@ -105,6 +112,9 @@ class UnionFs {
   // kernel may have to wait for a request of this mount to finish (a read holding a page), so
   // another thread reads requests first.
   void invalidate_inode(fuse_ino_t id, bool data = false);
+
+  // Its threads use the members above, so it is declared after them: destroyed (joined) first.
+  WalkReadAhead read_ahead{*this};
 
  private:
   std::array<std::mutex, 16> alias_locks_;

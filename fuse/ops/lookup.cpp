@@ -1,3 +1,5 @@
+#include <optional>
+
 #include "fuse/ops/ops.h"
 #include "fuse/union_fs.h"
 
@@ -8,7 +10,8 @@ void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   guarded(req, [&] {
     std::shared_lock lock(fs.tree);
     int err = 0;
-    auto node = fs.lookup(fs.node(parent), name, err);
+    std::optional<struct stat> shown;
+    auto node = fs.lookup(fs.node(parent), name, err, &shown);
     if (err == ENOENT) {
       // A negative entry: the name cannot appear behind our back, so the kernel may cache that.
       fuse_entry_param entry{};
@@ -20,7 +23,7 @@ void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
       fuse_reply_err(req, err);
       return;
     }
-    fs.reply_entry(req, node);
+    fs.reply_entry(req, node, shown);
   });
 }
 

@@ -2,8 +2,10 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 
 #include "fuse/ops/open_file.h"
 #include "fuse/ops/ops.h"
@@ -18,19 +20,33 @@ namespace {
 // compiler is answered by the thread that read the request, with one copy too few to matter.
 constexpr size_t kCachedReadLimit = 64 * 1024;
 
-// The backing file's bytes [off, off + size) if the page cache holds all of them (fewer at end of
-// file); nothing if any would have to come from the disk.
-std::optional<size_t> read_cached(int fd, char* buffer, size_t size, off_t off) {
+// Reads the backing file's bytes [off, off + size) (fewer at end of file) into `buffer`. With
+// `flags` RWF_NOWAIT, nothing if any of them would have to come from the disk; errno otherwise.
+std::optional<size_t> read_at(int fd, char* buffer, size_t size, off_t off, int flags, int& err) {
   size_t done = 0;
   while (done < size) {
     iovec rest = {buffer + done, size - done};
-    ssize_t n = ::preadv2(fd, &rest, 1, off + static_cast<off_t>(done), RWF_NOWAIT);
+    ssize_t n = ::preadv2(fd, &rest, 1, off + static_cast<off_t>(done), flags);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;  // EAGAIN: not cached; or an error the plain read reports
-    if (n == 0) break;               // end of file
+    if (n < 0) {
+      err = errno;  // EAGAIN with RWF_NOWAIT: not cached
+      return std::nullopt;
+    }
+    if (n == 0) break;  // end of file
     done += static_cast<size_t>(n);
   }
   return done;
+}
+
+// A walk (tar -c, grep -r) reads files from their start: the next ones may be warmed meanwhile.
+// Called after the reply, so it must not throw: read-ahead is only ever a guess.
+void tell_read_ahead(UnionFs& fs, fuse_ino_t ino, off_t off, bool from_disk) noexcept {
+  if (off != 0) return;
+  try {
+    std::shared_lock lock(fs.tree);
+    fs.read_ahead.read_start(fs.node(ino), from_disk);
+  } catch (const std::exception&) {
+  }
 }
 
 }  // namespace
@@ -43,14 +59,23 @@ void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info
     // meanwhile (for a small read, only if any are waiting behind it).
     if (size <= kCachedReadLimit) {
       thread_local std::unique_ptr<char[]> buffer(new char[kCachedReadLimit]);
-      if (std::optional<size_t> got = read_cached(file.fd(), buffer.get(), size, off)) {
+      int err = 0;
+      if (std::optional<size_t> got =
+              read_at(file.fd(), buffer.get(), size, off, RWF_NOWAIT, err)) {
         fuse_reply_buf(req, buffer.get(), *got);
+        tell_read_ahead(fs, ino, off, /*from_disk=*/false);
         return;
       }
       SessionLoop::let_another_thread_read_if_waiting();
-    } else {
-      SessionLoop::let_another_thread_read();
+      // From the disk into the same buffer: a small reply costs one copy and one write, where
+      // splicing it takes four calls.
+      std::optional<size_t> got = read_at(file.fd(), buffer.get(), size, off, 0, err);
+      if (!got) return (void)fuse_reply_err(req, err);
+      fuse_reply_buf(req, buffer.get(), *got);
+      tell_read_ahead(fs, ino, off, /*from_disk=*/true);
+      return;
     }
+    SessionLoop::let_another_thread_read();
     // The reply names the backing fd, so that libfuse splices the data straight from the backing
     // file into /dev/fuse when the kernel allows.
     fuse_bufvec buf = FUSE_BUFVEC_INIT(size);

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <exception>
 #include <memory>
+#include <optional>
 
 #include "fuse/merged_dir.h"
 #include "fuse/ops/ops.h"
@@ -25,6 +27,22 @@ void fill(fuse_req_t req, UnionFs& fs, fuse_ino_t ino, size_t size, off_t off, A
   std::shared_lock lock(fs.tree);
   Node& dir = fs.node(ino);
   std::shared_ptr<const DirListing> listing = merged_listing(fs, dir);
+  // After the reply (still under the tree lock): a walk that lists this directory lists the
+  // directories after it next.
+  struct ReadAheadAfterReply {
+    UnionFs& fs;
+    Node& dir;
+    const DirListing& listing;
+    bool from_start;
+    ~ReadAheadAfterReply() {
+      if (!from_start) return;
+      try {
+        fs.read_ahead.listed(dir, listing);
+      } catch (const std::exception&) {
+        // Read-ahead is a guess; the reply has gone out either way.
+      }
+    }
+  } read_ahead{fs, dir, *listing, off == 0};
   std::string buffer(size, '\0');
   size_t used = 0;
   auto room = [&] { return size - used; };
@@ -88,8 +106,11 @@ void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
              entry.attr = st;  // "." and "..": the kernel takes only the name and type
            } else {
              int err = 0;
-             child = fs.lookup(*dir, name, err);
-             if (!child || fs.fill_entry(*child, entry) != 0) {
+             std::optional<struct stat> shown;
+             child = fs.lookup(*dir, name, err, &shown);
+             if (child && shown) {
+               fs.fill_entry(*child, *shown, entry);
+             } else if (!child || fs.fill_entry(*child, entry) != 0) {
                if (child) fs.forget(*child, 1);
                entry = fuse_entry_param{};
                entry.attr = st;
