@@ -5,7 +5,8 @@
 #   run     run --rm latency and commit of 5,000 new files vs buildah
 #   build   a reference Dockerfile built cold, rebuilt unchanged and after a one-file change, vs
 #           buildah bud (vfs and fuse-overlayfs storage)
-#   registry  push and pull of a multi-layer image vs skopeo, against a local docker-registry
+#   registry  push and pull of a multi-layer image vs skopeo, against a local docker-registry; pulls
+#           also vs skopeo + umoci unpack and vs skopeo into containers-storage (podman pull's work)
 # Each benchmark is one bench_<name> function; add new ones beside it and to the dispatcher.
 # Common knobs: LAYERFS (binary, default build/layerfs), BENCH_DIR (scratch, default
 # /tmp/layerfs-bench; removed afterwards unless BENCH_KEEP=1), LAYERFS_BASELINE (an older layerfs
@@ -34,6 +35,9 @@ usage: $0 BENCHMARK
           caller (an ordinary user with a subuid range); env: BENCH_BUILD_FILES=5000
   registry  layerfs push/pull vs skopeo copy against a local docker-registry (TLS + htpasswd;
           root; ~3 min)  env: BENCH_REGISTRY_MB=300 BENCH_REGISTRY_LAYERS=5 BENCH_REGISTRY_RUNS=3
+          pull peers: skopeo to an oci: dir, that + umoci unpack, and skopeo to containers-storage
+          (extracted, as podman pull) with BENCH_REGISTRY_STORAGE_DRIVER=overlay (or vfs, which
+          copies every parent layer into each new one)
           LAYERFS_BASELINE=path/to/older/layerfs: its pull timed too, interleaved (A/B, same run)
 EOF
   exit 2
@@ -666,6 +670,27 @@ registry_reset() {
 # Reads files into the page cache: every tool starts from warm sources.
 registry_warm() { find "$@" -type f -exec cat {} + >/dev/null; }
 
+# registry_storage_conf DIR DRIVER: an empty containers/storage store in DIR (root, runroot, tmp)
+# and DIR/storage.conf naming it, so that no storage.conf in /etc or /usr/share (another driver,
+# a mount program, additional image stores) changes what is timed. Overlay is kernel overlayfs
+# (no mount_program), as podman pull uses as root; its layers are per-layer directories like
+# layerfs's, where vfs copies every parent layer into each new one. DIR/tmp is for skopeo
+# --tmpdir: containers/image stages each blob in a file there (else in /var/tmp) before it
+# extracts it, as layerfs stages in its store's tmp/.
+registry_storage_conf() {
+  local dir=$1 driver=$2
+  mkdir -p "$dir/tmp"
+  printf '[storage]\ndriver = "%s"\ngraphroot = "%s"\nrunroot = "%s"\n' \
+    "$driver" "$dir/root" "$dir/runroot" >"$dir/storage.conf"
+}
+
+# registry_unmount_under DIR: unmounts whatever is mounted below DIR, deepest first.
+registry_unmount_under() {
+  local target
+  awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r target; do umount "$target" || umount -l "$target"; done
+}
+
 
 bench_registry() {
   [ "$(id -u)" -eq 0 ] || die "registry: run as root (the benchmark is run by hand, as root)"
@@ -676,10 +701,15 @@ bench_registry() {
   rm -rf "$registry_dir"; mkdir -p "$registry_dir"
   # The tests' registry fixture, with this benchmark's scratch directory and exit actions: the
   # trap kills only the registry processes started here.
-  TEST_TMP=$registry_dir LAYERFS_BUILD=${LAYERFS_BUILD:-$script_dir/../build}
+  # The fixture's helper comes from the build that LAYERFS is in (build/ by default), so that a
+  # worktree without a build of its own can time another checkout's binary.
+  TEST_TMP=$registry_dir LAYERFS_BUILD=${LAYERFS_BUILD:-$(dirname "$LAYERFS")}
   registry_cleanups=()
   on_exit() { registry_cleanups+=("$*"); }
   trap 'for c in "${registry_cleanups[@]}"; do eval "$c" || true; done; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$BENCH_DIR"' EXIT
+  # containers/storage's overlay driver leaves its directory bind-mounted after skopeo exits;
+  # unmounted before rm -rf, which would stop at the busy mount point and leave the mount behind.
+  on_exit "registry_unmount_under '$registry_dir'"
   # shellcheck source=../tests/registry/registry_fixture.sh
   source "$script_dir/../tests/registry/registry_fixture.sh"
   registry_requirements
@@ -690,6 +720,11 @@ bench_registry() {
   mkdir -p "$certs" && cp "$registry_dir/pki/ca.crt" "$certs/"
   local skopeo=(skopeo --insecure-policy)
   local creds=tester:s3cret
+  local storage_driver=${BENCH_REGISTRY_STORAGE_DRIVER:-overlay}
+  case $storage_driver in
+    overlay | vfs) ;;
+    *) die "registry: BENCH_REGISTRY_STORAGE_DRIVER is overlay or vfs, not $storage_driver" ;;
+  esac
 
   echo "building a ${total_mb} MB, ${layers}-layer image (gzip layers)..." >&2
   registry_build_layout "$registry_dir" "$total_mb" "$layers"
@@ -717,22 +752,28 @@ bench_registry() {
     registry_time "skopeo push" "${skopeo[@]}" copy -q --dest-cert-dir "$certs" \
       --dest-creds "$creds" "oci:$layout:latest" "docker://$R/bench/image:latest"
     # Pull: layerfs verifies, decompresses and extracts into a fresh store; skopeo verifies and
-    # writes the blobs into an OCI layout, and umoci unpack then extracts it (the fair variant).
+    # writes the blobs into an OCI layout, and umoci unpack then extracts it (the fair variant);
+    # skopeo into containers-storage verifies, decompresses and extracts every layer into a
+    # containers/storage store, as podman pull does (the same end state as layerfs's).
     # Each run pulls into new directories; nothing is deleted before the end (see above).
     local to=$registry_dir/run$run
     registry_time "layerfs pull" sh -c "LAYERFS_ROOT='$to/store' '$LAYERFS' pull -q '$R/bench/image:latest' && sync"
     registry_time "skopeo pull" sh -c "skopeo --insecure-policy copy -q --src-cert-dir '$certs' --src-creds '$creds' 'docker://$R/bench/image:latest' 'oci:$to/oci:latest' && sync"
+    local cs=$to/containers-storage
+    registry_storage_conf "$cs" "$storage_driver"
+    registry_time "skopeo storage pull" sh -c "CONTAINERS_STORAGE_CONF='$cs/storage.conf' skopeo --insecure-policy --tmpdir '$cs/tmp' copy -q --src-cert-dir '$certs' --src-creds '$creds' 'docker://$R/bench/image:latest' 'containers-storage:[$storage_driver@$cs/root+$cs/runroot]bench/image:latest' && sync"
     [ -z "${LAYERFS_BASELINE:-}" ] ||
       registry_time "baseline pull" sh -c "LAYERFS_ROOT='$to/baseline' '$LAYERFS_BASELINE' pull -q '$R/bench/image:latest' && sync"
     command -v umoci >/dev/null || continue
     registry_time "umoci unpack" sh -c "umoci unpack --image '$to/oci:latest' '$to/bundle' && sync"
   done
 
-  local lp sp lpl spl uu
+  local lp sp lpl spl uu cpl
   lp=$(median "${registry_seconds[layerfs push]}")
   sp=$(median "${registry_seconds[skopeo push]}")
   lpl=$(median "${registry_seconds[layerfs pull]}")
   spl=$(median "${registry_seconds[skopeo pull]}")
+  cpl=$(median "${registry_seconds[skopeo storage pull]}")
   uu=""
   [ -z "${registry_seconds[umoci unpack]:-}" ] || uu=$(awk -v a="$spl" -v b="$(median "${registry_seconds[umoci unpack]}")" 'BEGIN { printf "%.3f", a + b }')
   printf '\n%-56s %9s %9s %8s\n' "registry: ${total_mb} MB, ${layers} layers, ${gz_mb} MB gzip; median of $runs" layerfs skopeo ratio
@@ -740,6 +781,7 @@ bench_registry() {
   printf '%-56s %9s %9s %8s\n' "pull (layerfs: extracted store; skopeo: oci: dir), s" "$lpl" "$spl" "$(ratio "$lpl" "$spl")"
   [ -z "$uu" ] ||
     printf '%-56s %9s %9s %8s\n' "pull, fair: skopeo copy + umoci unpack, s" "$lpl" "$uu" "$(ratio "$lpl" "$uu")"
+  printf '%-56s %9s %9s %8s\n' "pull, fair: skopeo -> containers-storage ($storage_driver), s" "$lpl" "$cpl" "$(ratio "$lpl" "$cpl")"
   if [ -n "${LAYERFS_BASELINE:-}" ]; then
     local bpl
     bpl=$(median "${registry_seconds[baseline pull]}")
@@ -747,7 +789,8 @@ bench_registry() {
   fi
   echo "(sources warm; pulls end with sync; seconds of each run:"
   local name
-  for name in "layerfs push" "skopeo push" "layerfs pull" "skopeo pull" "baseline pull" "umoci unpack"; do
+  for name in "layerfs push" "skopeo push" "layerfs pull" "skopeo pull" "skopeo storage pull" \
+    "baseline pull" "umoci unpack"; do
     echo "   $name: ${registry_seconds[$name]:-n/a}"
   done
   echo ")"
