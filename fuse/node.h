@@ -44,7 +44,8 @@ struct DirState {
   std::mutex read_ahead_mutex;
   bool warmed = false;           // listed, or its listing and inodes read ahead
   uint64_t files_warmed_to = 0;  // the cookie of the last file read ahead
-  // A read from the start of a file at or past this cookie moves the window on (0: no window).
+  // A read from the start of a file at or past this cookie moves the window on (0: no window; all
+  // ones: the window reaches the directory's end, and ends when the walker gets there).
   // Read without the mutex, to keep reads outside a walk at one load.
   std::atomic<uint64_t> files_trigger{0};
 };

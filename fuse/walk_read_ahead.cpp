@@ -21,6 +21,8 @@ namespace {
 // Threads that wait for the disk on the walker's behalf: enough for the disk to serve several
 // reads at once, few enough to leave the CPUs to the daemon's request threads.
 constexpr size_t kThreads = 4;
+// files_trigger of a window that reaches the end of its directory.
+constexpr uint64_t kWindowAtEnd = UINT64_MAX;
 // Work beyond this is dropped: read-ahead must never grow without bound behind a slow disk.
 constexpr size_t kMaxQueued = 256;
 
@@ -88,14 +90,18 @@ void WalkReadAhead::read_start(Node& file, bool from_disk) {
   {
     std::unique_lock lock(state.read_ahead_mutex, std::try_to_lock);
     if (!lock) return;  // another reader of this directory is moving the window
-    const uint64_t trigger = state.files_trigger.load(std::memory_order_relaxed);
+    uint64_t trigger = state.files_trigger.load(std::memory_order_relaxed);
+    if (trigger == kWindowAtEnd && cookie >= state.files_warmed_to) {
+      trigger = 0;  // the walker has reached the directory's last file: that walk is over
+      state.files_trigger.store(0, std::memory_order_relaxed);
+    }
     uint64_t start;
-    if (from_disk && cookie >= state.files_warmed_to) {
+    if (from_disk && (trigger == 0 || cookie > state.files_warmed_to)) {
       start = cookie;  // a walk starts here, or outran the window
-    } else if (trigger != 0 && cookie >= trigger) {
+    } else if (trigger != 0 && trigger != kWindowAtEnd && cookie >= trigger) {
       start = state.files_warmed_to;  // the walker is halfway through the window: move it on
     } else {
-      return;
+      return;  // within a window that is being read ahead
     }
     uint64_t middle = 0, last = 0;
     for (auto entry = resume_at(*listing, start);
@@ -114,8 +120,9 @@ void WalkReadAhead::read_start(Node& file, bool from_disk) {
       return;
     }
     state.files_warmed_to = last;
-    // At the end of the directory there is nothing more to warm, so nothing to trigger.
-    state.files_trigger.store(task.files.size() == kFilesAhead ? middle : 0,
+    // At the end of the directory there is nothing more to warm: the window stays until the
+    // walker gets there.
+    state.files_trigger.store(task.files.size() == kFilesAhead ? middle : kWindowAtEnd,
                               std::memory_order_relaxed);
   }
   post(std::move(task));

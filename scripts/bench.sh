@@ -178,6 +178,7 @@ union_umount() {
   local backend=$1 run=$2 pid=""
   if [ "$backend" != kernel ]; then
     local program=$backend
+    [ "$backend" != layerfs ] || program=$(basename "$LAYERFS")
     [ "$backend" != baseline ] || program=$(basename "$LAYERFS_BASELINE")
     pid=$(daemon_pid "$program" "$run/mnt" || true)
     if [ -n "$pid" ]; then

@@ -156,6 +156,28 @@ TEST_F(WalkReadAheadTest, AReadFromTheDiskWarmsTheFilesAfterItAndTheWindowMovesO
     EXPECT_FALSE(cached(file_path((*listing)[i]))) << i;
 }
 
+TEST_F(WalkReadAheadTest, AWalkThatReachedTheEndLetsTheNextWalkStartAgain) {
+  std::shared_lock lock(fs_->tree);
+  std::shared_ptr<Node> files = look_up(fs_->table.root(), "files");
+  std::shared_ptr<const DirListing> listing = list(*files);
+  auto read_start = [&](size_t i, bool from_disk) {
+    fs_->read_ahead.read_start(*fs_->table.peek_child(*files, (*listing)[i].name), from_disk);
+  };
+  // The first walk reads every file, in order; the last window reaches the end.
+  read_start(0, true);
+  for (size_t i = 1; i < kFiles; ++i) read_start(i, false);
+  lock.unlock();
+  fs_->read_ahead.drain();
+  lock.lock();
+  // With the caches dropped, a second walk is read ahead from its start again.
+  if (!evict_files()) GTEST_SKIP() << "the page cache of " << root_ << " cannot be dropped";
+  read_start(0, true);
+  lock.unlock();
+  fs_->read_ahead.drain();
+  for (size_t i = 1; i <= WalkReadAhead::kFilesAhead; ++i)
+    EXPECT_TRUE(cached_soon(file_path((*listing)[i]))) << i;
+}
+
 TEST_F(WalkReadAheadTest, ReadsOutsideAWalkWarmNothing) {
   std::shared_lock lock(fs_->tree);
   std::shared_ptr<Node> files = look_up(fs_->table.root(), "files");
