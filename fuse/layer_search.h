@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "fuse/dir_fd_cache.h"
+#include "fuse/fd_cache.h"
 #include "fuse/layer_stack.h"
 #include "fuse/node.h"
 #include "fuse/path_fd.h"

@@ -1,7 +1,7 @@
 // A node is one path of the union as the kernel knows it (a FUSE inode). It records which layer
 // provides the path (the top-most one that has it) and, for a directory, the layers below whose
 // same directory merges into it. It holds no fd: the file is reached by name inside its parent
-// directory in that layer (UnionFs::locate), directories through the bounded DirFdCache.
+// directory in that layer (UnionFs::locate), directories through the bounded FdCache.
 #pragma once
 
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "fuse/dir_fd_cache.h"
+#include "fuse/fd_cache.h"
 
 namespace layerfs::fuse {
 
@@ -63,7 +63,7 @@ struct Node {
   nlink_t hidden_links = 0;   // upper files: names of the lower origin the union hides (Origin)
   // A removed node that is still open keeps an O_PATH fd on its file: no name leads there now.
   SharedFd pinned;
-  uint64_t id = 0;  // unique for the daemon's life: the DirFdCache key (addresses are reused)
+  uint64_t id = 0;  // unique for the daemon's life: the FdCache key (addresses are reused)
 
   // Guarded by InodeTable's mutex.
   uint64_t nlookup = 0;

@@ -1,5 +1,5 @@
 // System calls on files named by a directory fd and a name (FileAt). The daemon keeps fds on
-// directories only (a bounded number of them, see dir_fd_cache.h): every other file is reached as
+// directories only (a bounded number of them, see fd_cache.h): every other file is reached as
 // `name` inside its parent's fd, so a walk over a huge tree costs no fd per file. An empty name
 // means the fd's own file (the root of a layer, or a pinned file). Calls without an *at form
 // (xattrs) go through the /proc/self/fd magic link: "/proc/self/fd/<dir>/<name>" with the

@@ -34,7 +34,7 @@ UnionFs::UnionFs(const UnionConfig& config)
     : layers(config),
       whiteouts(config.whiteouts),
       table(make_root(layers)),
-      dir_fds(DirFdCache::default_capacity()),
+      dir_fds(FdCache::default_capacity()),
       for_archiving(config.for_archiving) {}
 
 SharedFd UnionFs::dir_fd(const Node& dir, size_t layer) {
@@ -108,7 +108,12 @@ void UnionFs::mark_removed(Node& node) {
 void UnionFs::forget(Node& node, uint64_t count) {
   uint64_t id = node.id;
   bool dir = node.is_dir();
-  if (table.forget(node, count) && dir) dir_fds.drop(id, layers.size());
+  if (!table.forget(node, count)) return;
+  // A file the kernel forgot may be a removed one: its space is freed once no fd holds it.
+  if (dir)
+    dir_fds.drop(id, layers.size());
+  else
+    read_fds.drop(id, 2 * layers.size());
 }
 
 void UnionFs::present_ids(struct stat& st) {

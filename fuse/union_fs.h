@@ -14,7 +14,7 @@
 #include <shared_mutex>
 #include <string>
 
-#include "fuse/dir_fd_cache.h"
+#include "fuse/fd_cache.h"
 #include "fuse/inode_table.h"
 #include "fuse/layer_search.h"
 #include "fuse/layer_stack.h"
@@ -41,7 +41,13 @@ class UnionFs {
   LayerStack layers;
   WhiteoutWriter whiteouts;
   InodeTable table;
-  DirFdCache dir_fds;
+  FdCache dir_fds;
+  // The backing files read last (ops/open_file.h): a READ that finds its file here needs no open
+  // and close, and a file read in many requests keeps its read-ahead state in the backing file
+  // system. Slots say which file a read of the node reaches (read_slot), so that a copy-up or
+  // a completed metacopy is simply a miss.
+  FdCache read_fds{32};
+  static size_t read_slot(const Node& node) { return node.layer * 2 + (node.metacopy ? 1 : 0); }
   LowerHardLinks hard_links;
   std::shared_mutex tree;
   // Lower layers never change while mounted and the upper one changes only through us, so the

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "fuse/dir_fd_cache.h"
+#include "fuse/fd_cache.h"
 #include "fuse/node.h"
 
 namespace layerfs::fuse {

@@ -49,12 +49,17 @@ UniqueFd open_for_change(UnionFs& fs, Node& node, int flags) {
 RequestFile RequestFile::for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
   if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
   std::shared_lock lock(fs.tree);
-  return RequestFile(open_node_data(fs, fs.node(ino), O_RDONLY));
+  Node& node = fs.node(ino);
+  const size_t slot = UnionFs::read_slot(node);
+  if (SharedFd cached = fs.read_fds.find(node.id, slot)) return RequestFile(std::move(cached));
+  auto fd = std::make_shared<const UniqueFd>(open_node_data(fs, node, O_RDONLY));
+  fs.read_fds.insert(node.id, slot, fd);
+  return RequestFile(std::move(fd));
 }
 
 RequestFile RequestFile::for_writing(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
   if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
-  return RequestFile(open_for_change(fs, fs.node(ino), O_WRONLY));
+  return RequestFile(std::make_shared<const UniqueFd>(open_for_change(fs, fs.node(ino), O_WRONLY)));
 }
 
 void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,

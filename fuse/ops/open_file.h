@@ -23,7 +23,7 @@ UniqueFd open_node_data(UnionFs& fs, Node& node, int flags);
 UniqueFd open_for_change(UnionFs& fs, Node& node, int flags);
 
 // The backing file one request reads or writes: the handle's descriptor, or the node's backing
-// file opened for this request alone.
+// file, opened for this request (a read's stays open in UnionFs::read_fds for the next ones).
 class RequestFile {
  public:
   // The data to read: the upper file, the lower one, or a metacopy file's origin.
@@ -34,9 +34,9 @@ class RequestFile {
 
  private:
   explicit RequestFile(int fd) : fd_(fd) {}
-  explicit RequestFile(UniqueFd owned) : fd_(owned.get()), owned_(std::move(owned)) {}
+  explicit RequestFile(SharedFd owned) : fd_(owned->get()), owned_(std::move(owned)) {}
   int fd_;
-  UniqueFd owned_;
+  SharedFd owned_;
 };
 
 // Replies (`reply`) to a request that changed the data of `ino` through `file`. The file's other

@@ -28,6 +28,7 @@
 #include "fuse/serve.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/unique_fd.h"
 
 namespace layerfs::fuse {
 namespace {
@@ -102,6 +103,27 @@ class UnionMountTest : public ::testing::Test {
   UnionConfig config_;
   bool mounted_ = false;
 };
+
+// The daemon keeps the files it read last open: a read after a copy-up must reach the new upper
+// file, not the lower one it had open (the union's pages are dropped to make the kernel ask).
+TEST_F(UnionMountTest, AReadAfterACopyUpReachesTheUpperFile) {
+  auto drop_pages = [&](const std::string& name) {
+    UniqueFd fd(::open(path(name).c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd);
+    ASSERT_EQ(::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED), 0);
+  };
+  EXPECT_EQ(contents(path("a")), "lower a");
+  { std::ofstream(path("a"), std::ios::app) << " appended"; }
+  drop_pages("a");
+  EXPECT_EQ(contents(path("a")), "lower a appended");
+  // A chmod copies metadata only; the data comes from the lower file until the first write.
+  ASSERT_EQ(::chmod(path("b").c_str(), 0600), 0);
+  drop_pages("b");
+  EXPECT_EQ(contents(path("b")), "lower b");
+  { std::ofstream(path("b"), std::ios::app) << " appended"; }
+  drop_pages("b");
+  EXPECT_EQ(contents(path("b")), "lower b appended");
+}
 
 TEST_F(UnionMountTest, RenameNoReplaceRefusesAnExistingLowerName) {
   EXPECT_EQ(rename2(path("a"), path("b"), RENAME_NOREPLACE), EEXIST);
