@@ -702,9 +702,12 @@ bench_registry() {
   rm -rf "$registry_dir"; mkdir -p "$registry_dir"
   # The tests' registry fixture, with this benchmark's scratch directory and exit actions: the
   # trap kills only the registry processes started here.
-  # The fixture's helper comes from the build that LAYERFS is in (build/ by default), so that a
-  # worktree without a build of its own can time another checkout's binary.
-  TEST_TMP=$registry_dir LAYERFS_BUILD=${LAYERFS_BUILD:-$(dirname "$LAYERFS")}
+  # The fixture's helper comes from this checkout's build, else from the build that LAYERFS is in
+  # (a worktree without a build of its own timing another checkout's binary).
+  local default_build=$script_dir/../build
+  [ -x "$default_build/tests/registry/helpers/registry_test_server" ] ||
+    default_build=$(dirname "$LAYERFS")
+  TEST_TMP=$registry_dir LAYERFS_BUILD=${LAYERFS_BUILD:-$default_build}
   registry_cleanups=()
   on_exit() { registry_cleanups+=("$*"); }
   trap 'for c in "${registry_cleanups[@]}"; do eval "$c" || true; done; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$BENCH_DIR"' EXIT
