@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "fuse/attributes.h"
 #include "fuse/copy_up.h"
 #include "fuse/layer_search.h"
@@ -67,9 +69,8 @@ NewEntry finish_new_entry(UnionFs& fs, fuse_req_t req, Node& dir, const std::str
   NewEntry created;
   created.node = fs.table.add_child(
       dir, make_node(fs.layers, fs.table.hold(dir), name, std::move(found), own_it));
-  if (own_it) {
-    fs.fill_entry(*created.node, shown, created.entry);
-  } else if ((err = fs.fill_entry(*created.node, created.entry)) != 0) {
+  if ((err = fs.fill_entry(*created.node, created.entry,
+                           own_it ? std::make_optional(shown) : std::nullopt)) != 0) {
     fs.forget(*created.node, 1);
     throw_errno("stat " + name, err);
   }

@@ -113,7 +113,7 @@ void UnionFs::forget(Node& node, uint64_t count) {
   if (dir)
     dir_fds.drop(id, layers.size());
   else
-    read_fds.drop(id, 2 * layers.size());
+    read_fds.drop(id, read_slot_count());
 }
 
 void UnionFs::present_ids(struct stat& st) {
@@ -123,9 +123,14 @@ void UnionFs::present_ids(struct stat& st) {
   if (!gids.empty() && !id_mapped(gids, st.st_gid)) st.st_gid = 0;
 }
 
-int UnionFs::fill_entry(const Node& node, fuse_entry_param& entry) {
+int UnionFs::fill_entry(const Node& node, fuse_entry_param& entry,
+                        const std::optional<struct stat>& known) {
   struct stat shown;
-  if (int err = backing_stat(node, shown)) return err;
+  if (known) {
+    shown = *known;
+  } else if (int err = backing_stat(node, shown)) {
+    return err;
+  }
   fill_entry(node, shown, entry);
   return 0;
 }
@@ -143,9 +148,7 @@ void UnionFs::fill_entry(const Node& node, struct stat shown, fuse_entry_param& 
 void UnionFs::reply_entry(fuse_req_t req, const std::shared_ptr<Node>& node,
                           const std::optional<struct stat>& shown) {
   fuse_entry_param entry;
-  if (shown) {
-    fill_entry(*node, *shown, entry);
-  } else if (int err = fill_entry(*node, entry)) {
+  if (int err = fill_entry(*node, entry, shown)) {
     forget(*node, 1);
     fuse_reply_err(req, err);
     return;

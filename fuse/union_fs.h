@@ -48,6 +48,7 @@ class UnionFs {
   // a completed metacopy is simply a miss.
   FdCache read_fds{32};
   static size_t read_slot(const Node& node) { return node.layer * 2 + (node.metacopy ? 1 : 0); }
+  size_t read_slot_count() const { return layers.size() * 2; }
   LowerHardLinks hard_links;
   std::shared_mutex tree;
   // Lower layers never change while mounted and the upper one changes only through us, so the
@@ -95,8 +96,10 @@ class UnionFs {
   // Drops `count` lookup references (FUSE forget); a node that is gone closes its fds.
   void forget(Node& node, uint64_t count);
 
-  // Fills a reply for `node`, which already holds the lookup reference being returned. 0/errno.
-  int fill_entry(const Node& node, fuse_entry_param& entry);
+  // Fills a reply for `node`, which already holds the lookup reference being returned, from
+  // `known`, the presented stat of its backing file, when the caller has it. 0/errno.
+  int fill_entry(const Node& node, fuse_entry_param& entry,
+                 const std::optional<struct stat>& known = std::nullopt);
   // The same from `shown`, the presented stat of the node's backing file (known to the caller).
   void fill_entry(const Node& node, struct stat shown, fuse_entry_param& entry);
   // Replies to a lookup-like request with `node` (which carries one new lookup reference), whose

@@ -57,7 +57,7 @@ void WalkReadAhead::listed(Node& dir, const DirListing& listing) {
       claim_directories(*dir.parent, *siblings, cookie_of(dir.name), next);
   }
   // One task each, so that the threads read several directories at once.
-  for (std::shared_ptr<Node>& child : next) post(Task{{std::move(child)}, {}});
+  for (std::shared_ptr<Node>& child : next) post(Task{std::move(child), {}});
 }
 
 void WalkReadAhead::claim_directories(Node& parent, const DirListing& listing, uint64_t after,
@@ -160,7 +160,7 @@ void WalkReadAhead::work() {
     queue_.pop_front();
     ++busy_;
     lock.unlock();
-    for (const std::shared_ptr<Node>& dir : task.directories) warm_directory(dir);
+    if (task.directory) warm_directory(task.directory);
     for (const Target& file : task.files) warm_file(file);
     lock.lock();
     --busy_;

@@ -60,8 +60,9 @@ class WalkReadAhead {
     SharedFd dir;
     std::string name;
   };
+  // A directory to warm, or files.
   struct Task {
-    std::vector<std::shared_ptr<Node>> directories;
+    std::shared_ptr<Node> directory;
     std::vector<Target> files;
   };
 

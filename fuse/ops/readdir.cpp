@@ -108,9 +108,7 @@ void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
              int err = 0;
              std::optional<struct stat> shown;
              child = fs.lookup(*dir, name, err, &shown);
-             if (child && shown) {
-               fs.fill_entry(*child, *shown, entry);
-             } else if (!child || fs.fill_entry(*child, entry) != 0) {
+             if (!child || fs.fill_entry(*child, entry, shown) != 0) {
                if (child) fs.forget(*child, 1);
                entry = fuse_entry_param{};
                entry.attr = st;

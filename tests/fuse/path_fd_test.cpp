@@ -10,10 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
+#include "util/fs.h"
 #include "util/unique_fd.h"
 
 namespace layerfs::fuse {
@@ -22,9 +21,7 @@ namespace {
 class PathFdXattrs : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/path-fd-test.XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    root_ = pattern;
+    root_ = make_temp_dir("/tmp", "path-fd-test.");
     UniqueFd file(::open((root_ + "/file").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
     ASSERT_TRUE(file);
     ASSERT_EQ(::symlink("file", (root_ + "/link").c_str()), 0);
@@ -34,7 +31,7 @@ class PathFdXattrs : public ::testing::TestWithParam<bool> {
   }
   void TearDown() override {
     use_xattrat_calls(true);
-    std::filesystem::remove_all(root_);
+    remove_tree(root_);
   }
 
   std::string root_;

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -29,9 +28,7 @@ constexpr size_t kFileSize = 8192;
 class WalkReadAheadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/walk-read-ahead-test.XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    root_ = pattern;
+    root_ = make_temp_dir("/tmp", "walk-read-ahead-test.");
     for (const char* dir : {"lower/files", "lower/tree", "upper", "work"})
       make_dirs(root_ + "/" + dir);
     const std::string data(kFileSize, 'x');
@@ -49,7 +46,7 @@ class WalkReadAheadTest : public ::testing::Test {
   }
   void TearDown() override {
     fs_.reset();
-    std::filesystem::remove_all(root_);
+    remove_tree(root_);
   }
 
   // The node of `name` in `dir`, known as if the kernel had looked it up.
