@@ -14,6 +14,7 @@
 #include <shared_mutex>
 #include <string>
 
+#include "fuse/data_read_ahead.h"
 #include "fuse/fd_cache.h"
 #include "fuse/inode_table.h"
 #include "fuse/layer_search.h"
@@ -122,6 +123,8 @@ class UnionFs {
   // another thread reads requests first.
   void invalidate_inode(fuse_ino_t id, bool data = false);
 
+  // Read-ahead inside the files being read (random and sequential readers from a cold cache).
+  DataReadAhead data_read_ahead;
   // Its threads use the members above, so it is declared after them: destroyed (joined) first.
   WalkReadAhead read_ahead{*this};
 

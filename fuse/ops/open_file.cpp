@@ -46,15 +46,14 @@ UniqueFd open_for_change(UnionFs& fs, Node& node, int flags) {
   return reopen_upper(fs, node, flags);
 }
 
-RequestFile RequestFile::for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi,
-                                     bool keep_open) {
+RequestFile RequestFile::for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi) {
   if (fi != nullptr && fi->fh != 0) return RequestFile(file_fd(fi));
   std::shared_lock lock(fs.tree);
   Node& node = fs.node(ino);
   const size_t slot = UnionFs::read_slot(node);
   if (SharedFd cached = fs.read_fds.find(node.id, slot)) return RequestFile(std::move(cached));
   auto fd = std::make_shared<const UniqueFd>(open_node_data(fs, node, O_RDONLY));
-  if (keep_open) fs.read_fds.insert(node.id, slot, fd);
+  fs.read_fds.insert(node.id, slot, fd);
   return RequestFile(std::move(fd));
 }
 

@@ -26,10 +26,9 @@ UniqueFd open_for_change(UnionFs& fs, Node& node, int flags);
 // file, opened for this request (a read's stays open in UnionFs::read_fds for the next ones).
 class RequestFile {
  public:
-  // The data to read: the upper file, the lower one, or a metacopy file's origin. With
-  // `keep_open`, the file stays open in UnionFs::read_fds for the next requests.
-  static RequestFile for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi,
-                                 bool keep_open = true);
+  // The data to read: the upper file, the lower one, or a metacopy file's origin. The file stays
+  // open in UnionFs::read_fds for the next requests.
+  static RequestFile for_reading(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi);
   // The upper file, copied up first (data too) when it is not there yet.
   static RequestFile for_writing(UnionFs& fs, fuse_ino_t ino, const fuse_file_info* fi);
   int fd() const { return fd_; }

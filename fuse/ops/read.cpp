@@ -11,6 +11,7 @@
 #include "fuse/ops/ops.h"
 #include "fuse/session_loop.h"
 #include "fuse/union_fs.h"
+#include "util/page_cache.h"
 
 namespace layerfs::fuse::ops {
 
@@ -54,11 +55,9 @@ void tell_read_ahead(UnionFs& fs, fuse_ino_t ino, off_t off, bool from_disk) noe
 void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   UnionFs& fs = union_fs(req);
   guarded(req, [&] {
-    // Large reads (a file's read-ahead, several at a time on several threads) open the file for
-    // the request alone, as before the cache of open files: with one kept fd, the union
-    // benchmark's cold sequential reads were slower in three rounds of three (0.94-1.14 s against
-    // 0.55-0.85 s), and direct A/B runs were too noisy to say otherwise.
-    RequestFile file = RequestFile::for_reading(fs, ino, fi, size <= kCachedReadLimit);
+    // The backing file stays open for the next reads: a file read in many requests is opened
+    // once, and keeps its read-ahead state in the backing file system.
+    RequestFile file = RequestFile::for_reading(fs, ino, fi);
     // Data not in the page cache comes from the disk: another thread goes on reading requests
     // meanwhile (for a small read, only if any are waiting behind it).
     if (size <= kCachedReadLimit) {
@@ -67,19 +66,27 @@ void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info
       if (std::optional<size_t> got =
               read_at(file.fd(), buffer.get(), size, off, RWF_NOWAIT, err)) {
         fuse_reply_buf(req, buffer.get(), *got);
+        fs.data_read_ahead.after_read(ino, file.fd(), off, size, /*cached=*/true);
         tell_read_ahead(fs, ino, off, /*from_disk=*/false);
         return;
       }
       SessionLoop::let_another_thread_read_if_waiting();
+      fs.data_read_ahead.before_disk_read(ino, file.fd(), off);
       // From the disk into the same buffer: a small reply costs one copy and one write, where
       // splicing it takes four calls.
       std::optional<size_t> got = read_at(file.fd(), buffer.get(), size, off, 0, err);
       if (!got) return (void)fuse_reply_err(req, err);
       fuse_reply_buf(req, buffer.get(), *got);
+      fs.data_read_ahead.after_read(ino, file.fd(), off, size, /*cached=*/false);
       tell_read_ahead(fs, ino, off, /*from_disk=*/true);
       return;
     }
-    SessionLoop::let_another_thread_read();
+    // A large read (the kernel's read-ahead window) hands reading over only when it will wait for
+    // the disk: a sequential reader's data is usually read ahead by then, and waking another
+    // thread for each 128 KiB costs more than splicing it (a cold `cat` of 512 MiB: 15-17 ticks
+    // of daemon CPU against 24-52).
+    const bool cached = range_cached(file.fd(), off, size);
+    if (!cached) SessionLoop::let_another_thread_read();
     // The reply names the backing fd, so that libfuse splices the data straight from the backing
     // file into /dev/fuse when the kernel allows.
     fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
@@ -87,6 +94,7 @@ void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info
     buf.buf[0].fd = file.fd();
     buf.buf[0].pos = off;
     fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+    fs.data_read_ahead.after_read(ino, file.fd(), off, size, cached);
   });
 }
 
