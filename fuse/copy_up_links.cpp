@@ -61,7 +61,12 @@ void copy_up_other_names(UnionFs& fs, Node& node, size_t lower_layer, const stru
     copy_up(fs, *dir);
     check(link_at(copy.at(), fs.dir_fd(*dir, 0)->get(), name.c_str()), "link copied-up name");
     ++shown_names;
-    if (auto live = fs.table.peek_child(*dir, name)) live->layer = 0;
+    // A live name now reads the shared upper file, which holds no data yet when the copy was
+    // metadata only: like the copied node, it reads the lower origin until the data is filled in.
+    if (auto live = fs.table.peek_child(*dir, name)) {
+      live->layer = 0;
+      live->metacopy = node.metacopy;
+    }
   }
   // Names the union hides still count in st_nlink, as overlayfs counts them.
   if (lower_st.st_nlink > shown_names) {

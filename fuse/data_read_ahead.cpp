@@ -6,9 +6,14 @@
 
 namespace layerfs::fuse {
 
+DataReadAhead::Slot& DataReadAhead::slot_of(uint64_t file) {
+  // FUSE inodes are node addresses, whose low bits are alike: Fibonacci hashing spreads them (and
+  // numbers in sequence) over the slots.
+  return slots_[(file * 0x9E3779B97F4A7C15ull) >> (64 - kSlotBits)];
+}
+
 DataReadAhead::Slot& DataReadAhead::claim(uint64_t file, std::unique_lock<std::mutex>& lock) {
-  // Inode numbers come in sequence: the low bits spread them over the slots.
-  Slot& slot = slots_[file % kSlots];
+  Slot& slot = slot_of(file);
   lock = std::unique_lock(slot.mutex);
   if (slot.file != file) {
     slot.file = file;
@@ -60,7 +65,7 @@ void DataReadAhead::after_read(uint64_t file, int fd, off_t off, size_t size, bo
 }
 
 bool DataReadAhead::reads_around(uint64_t file) {
-  Slot& slot = slots_[file % kSlots];
+  Slot& slot = slot_of(file);
   std::lock_guard lock(slot.mutex);
   return slot.file != file || slot.misses < kLotsOfMisses;
 }

@@ -61,12 +61,13 @@ class DataReadAhead {
     off_t ahead_to = 0;  // how far the backing file is read ahead of it (0: not a stream)
     int misses = 0;      // missed reads net of cached ones
   };
-  static constexpr size_t kSlots = 64;
+  static constexpr int kSlotBits = 6;
 
-  // The slot of `file`, taken over (reset) when it held another file. The caller holds its mutex.
+  Slot& slot_of(uint64_t file);
+  // The slot of `file`, taken over (reset) when it held another file; `lock` then holds its mutex.
   Slot& claim(uint64_t file, std::unique_lock<std::mutex>& lock);
 
-  std::array<Slot, kSlots> slots_;
+  std::array<Slot, size_t{1} << kSlotBits> slots_;
 };
 
 }  // namespace layerfs::fuse

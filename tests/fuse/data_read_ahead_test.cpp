@@ -83,6 +83,18 @@ TEST_F(DataReadAheadTest, ReadAroundStopsWhileMissesKeepComingAndResumesWithHits
   EXPECT_TRUE(cached_soon(10 * kMiB, kMiB));
 }
 
+TEST_F(DataReadAheadTest, FilesKnownByNodeAddressesKeepTheirOwnState) {
+  // FUSE inodes are node addresses: aligned alike, they must still fall into different slots (a
+  // file whose slot another one takes over starts again as new).
+  constexpr uint64_t kFirstNode = 0x555500001000;
+  constexpr uint64_t kNodeSize = 0x100;
+  for (uint64_t i = 0; i < 8; ++i)
+    for (int miss = 0; miss < DataReadAhead::kLotsOfMisses; ++miss)
+      read_ahead_.before_disk_read(kFirstNode + i * kNodeSize, -1, 0);
+  for (uint64_t i = 0; i < 8; ++i)
+    EXPECT_FALSE(read_ahead_.reads_around(kFirstNode + i * kNodeSize)) << i;
+}
+
 TEST_F(DataReadAheadTest, ASequentialReaderIsReadAheadAndARandomOneIsNot) {
   if (!dropped_) GTEST_SKIP() << "the page cache of /tmp cannot be dropped";
   constexpr off_t kRead = 128 * 1024;
