@@ -119,7 +119,8 @@ void SessionLoop::serve() {
     while (role.leading) {
       reading_.store(true);
       if (stopping_.load()) break;
-      spin_for_request();
+      const auto waiting_since = std::chrono::steady_clock::now();
+      if (spin_pays()) spin_for_request();
       int received = source_.receive(buf);
       reading_.store(false);
       if (received == -EINTR || received == -EAGAIN) continue;
@@ -127,6 +128,7 @@ void SessionLoop::serve() {
         end(received);
         break;
       }
+      record_wait(std::chrono::steady_clock::now() - waiting_since);
       if (request_may_block(buf)) let_another_thread_read();
       source_.process(buf);
     }
@@ -140,6 +142,17 @@ void SessionLoop::serve() {
   std::free(buf.mem);
   std::lock_guard lock(mutex_);
   if (--running_ == 0) finished_.notify_all();
+}
+
+void SessionLoop::record_wait(std::chrono::steady_clock::duration waited) {
+  if (spin_.count() == 0) return;
+  // Soon is within 8 spins: a request that came while the leader slept is seen a wake-up later,
+  // and a process between two calls does some work of its own. Measured against twice the spin,
+  // untar of 5,000 files kept polling in only some runs (1.21-1.53 s; 1.21-1.36 s with 8 times);
+  // cold sequential reads, whose READs wait for the disk, still stop it.
+  const int sample = waited <= 8 * spin_ ? kSpinScoreMax : 0;
+  const int score = spin_score_.load(std::memory_order_relaxed);
+  spin_score_.store(score + (sample - score) / 8, std::memory_order_relaxed);
 }
 
 void SessionLoop::spin_for_request() {

@@ -47,7 +47,8 @@ class SessionLoop {
   // `spin`: how long the leader polls for the next request before it sleeps in read(). Waking a
   // thread that sleeps on an idle CPU costs tens of microseconds on a virtual machine (halt and
   // wake-up exits), more than the daemon's own work on most requests, and a process making one
-  // call after another sends its next request within microseconds of the reply.
+  // call after another sends its next request within microseconds of the reply. The leader polls
+  // only while requests keep coming that soon (see spin_pays).
   SessionLoop(RequestSource& source, size_t max_threads,
               std::chrono::microseconds spin = std::chrono::microseconds(0));
   SessionLoop(const SessionLoop&) = delete;
@@ -82,10 +83,21 @@ class SessionLoop {
 
   // Polls for a request for up to spin_ (returns at once when stopping).
   void spin_for_request();
+  // Whether polling pays now: most recent requests came soon after the leader started to wait
+  // (record_wait). When they come further apart (a sequential reader whose READs wait for the
+  // disk, a mount left idle), polling only takes a CPU from the work the mount waits for: a cold
+  // `cat` of 512 MiB took 0.60 s with polling and 0.39 s without.
+  bool spin_pays() const {
+    return spin_score_.load(std::memory_order_relaxed) >= kSpinScoreMax / 2;
+  }
+  // Counts a wait of the leader's for a request in the score (a moving average, 1/8 per wait).
+  void record_wait(std::chrono::steady_clock::duration waited);
 
   RequestSource& source_;
   const size_t max_threads_;
   const std::chrono::microseconds spin_;
+  static constexpr int kSpinScoreMax = 1024;
+  std::atomic<int> spin_score_{kSpinScoreMax};
   mutable std::mutex mutex_;
   std::condition_variable followers_;
   std::condition_variable finished_;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -104,6 +105,8 @@ class PipeSource : public RequestSource {
     std::lock_guard lock(mutex_);
     return most_in_flight_;
   }
+  // How often the loop polled for a waiting request.
+  int polls() const { return polls_.load(); }
   size_t serving_threads() {
     std::lock_guard lock(mutex_);
     return threads_.size();
@@ -125,6 +128,7 @@ class PipeSource : public RequestSource {
   }
 
   bool request_waiting() override {
+    polls_.fetch_add(1);
     pollfd pipe = {read_fd_, POLLIN, 0};
     return ::poll(&pipe, 1, 0) > 0;
   }
@@ -158,6 +162,7 @@ class PipeSource : public RequestSource {
   std::set<std::thread::id> threads_;
   int in_flight_ = 0;
   int most_in_flight_ = 0;
+  std::atomic<int> polls_{0};
 };
 
 TEST(SessionLoop, AClientMakingOneCallAfterAnotherIsServedByOneThread) {
@@ -260,6 +265,35 @@ TEST(SessionLoop, ALeaderPollingBeforeItSleepsServesAndStops) {
   source.send(0);
   EXPECT_TRUE(source.served_within(0, 10s));
   std::this_thread::sleep_for(50ms);  // polled, then blocked in read()
+  loop.stop();
+  EXPECT_EQ(loop.wait(), 0);
+}
+
+TEST(SessionLoop, TheLeaderPollsOnlyWhileRequestsComeSoonAfterItStartsWaiting) {
+  PipeSource source;
+  SessionLoop loop(source, 4, std::chrono::microseconds(2000));
+  for (unsigned char i = 0; i < 30; ++i) source.define(i, kLookup, false);
+  loop.start();
+  auto send_and_wait = [&](unsigned char i) {
+    source.send(i);
+    ASSERT_TRUE(source.served_within(i, 10s)) << int(i);
+  };
+  // Requests far apart (50 ms, 25 spins): after a few, the leader stops polling.
+  for (unsigned char i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(50ms);
+    send_and_wait(i);
+  }
+  std::this_thread::sleep_for(20ms);  // the leader waits for request 10 (in read(), not polling)
+  const int polls_while_apart = source.polls();
+  for (unsigned char i = 10; i < 15; ++i) {
+    std::this_thread::sleep_for(50ms);
+    send_and_wait(i);
+  }
+  EXPECT_EQ(source.polls(), polls_while_apart);
+  // One request right after another: polling pays again.
+  for (unsigned char i = 15; i < 30; ++i) send_and_wait(i);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_GT(source.polls(), polls_while_apart);
   loop.stop();
   EXPECT_EQ(loop.wait(), 0);
 }
