@@ -148,8 +148,7 @@ void SessionLoop::record_wait(std::chrono::steady_clock::duration waited) {
   if (spin_.count() == 0) return;
   // Soon is within 8 spins: a request that came while the leader slept is seen a wake-up later,
   // and a process between two calls does some work of its own. Measured against twice the spin,
-  // untar of 5,000 files kept polling in only some runs (1.21-1.53 s; 1.21-1.36 s with 8 times);
-  // cold sequential reads, whose READs wait for the disk, still stop it.
+  // untar of 5,000 files kept polling in only some runs (1.21-1.53 s; 1.21-1.36 s with 8 times).
   const int sample = waited <= 8 * spin_ ? kSpinScoreMax : 0;
   const int score = spin_score_.load(std::memory_order_relaxed);
   spin_score_.store(score + (sample - score) / 8, std::memory_order_relaxed);
