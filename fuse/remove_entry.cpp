@@ -7,6 +7,16 @@
 
 namespace layerfs::fuse {
 
+void copy_up_before_removing_a_link(UnionFs& fs, Node& dir, const std::string& name, Found& found) {
+  if (fs.layers.is_upper(found.layer) || !S_ISREG(found.st.st_mode) || found.st.st_nlink < 2)
+    return;
+  int err = 0;
+  auto node = fs.peek(fs.table.hold(dir), name, err);
+  if (!node) throw_errno("look up", err);
+  copy_up(fs, *node, CopyUp::MetadataOnly);
+  check(find_entry(fs.dir_layers(dir), name, found), "look up");
+}
+
 void remove_upper(UnionFs& fs, const std::string& name, const Found& found) {
   if (!fs.layers.is_upper(found.layer)) return;
   int flags = 0;

@@ -12,6 +12,7 @@
 #include "fuse/merged_dir.h"
 #include "fuse/new_entry.h"
 #include "fuse/ops/ops.h"
+#include "fuse/remove_entry.h"
 
 namespace layerfs::fuse::ops {
 
@@ -82,6 +83,7 @@ void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
 
     copy_up(fs, src_dir);
     copy_up(fs, dst_dir);
+    if (dst_exists && !exchange) copy_up_before_removing_a_link(fs, dst_dir, newname, dst);
     auto src_node = node_for(fs, src_dir, name, std::move(src));
     make_movable(fs, *src_node);
     std::shared_ptr<Node> dst_node;

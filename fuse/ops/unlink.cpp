@@ -17,15 +17,7 @@ void unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     Found found;
     check(find_entry(fs.dir_layers(dir), name, found), "look up");
     if (S_ISDIR(found.st.st_mode)) throw_errno("unlink", EISDIR);
-    if (!fs.layers.is_upper(found.layer) && S_ISREG(found.st.st_mode) && found.st.st_nlink > 1) {
-      // As overlayfs (index=on): a hard-linked lower file is copied up (all its shown names stay
-      // one file) before one name goes, so the names left count one link fewer.
-      int err = 0;
-      auto node = fs.peek(fs.table.hold(dir), name, err);
-      if (!node) throw_errno("look up", err);
-      copy_up(fs, *node, CopyUp::MetadataOnly);
-      check(find_entry(fs.dir_layers(dir), name, found), "look up");
-    }
+    copy_up_before_removing_a_link(fs, dir, name, found);
     // The other names' cached link counts go stale. Their st_ino is read before the removal: a
     // copied-up file's is recorded on the file itself.
     const bool linked = found.st.st_nlink > 1;

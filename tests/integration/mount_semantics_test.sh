@@ -25,6 +25,7 @@ build_layers() {
   echo r1 >"$d/l2/ren/r1"; echo deep >"$d/l2/ren/sub/deep"
   echo g >"$d/l2/gonedir/g"; touch "$d/l1/.wh.gonedir"
   echo data >"$d/l2/hl1"; ln "$d/l2/hl1" "$d/l2/hl2"
+  echo pair >"$d/l2/pair1"; ln "$d/l2/pair1" "$d/l2/pair2"
   ln -s a "$d/l2/sym"
   # One file, four names in l2; l1 hides the directory of the fourth.
   mkdir -p "$d"/l2/links/{sub,hidden}; echo four >"$d/l2/links/t1"
@@ -54,7 +55,7 @@ run_checks() {
   check "mount returns once the mount is live" mount_union "$d"
   on_exit "fusermount3 -uz '$m'"
   expect_eq "root listing" "$(cd "$m" && ls -A | sort | tr '\n' ' ')" \
-    "a chardev dir hl1 hl2 links only2 opq owned ren sparse sym xopq "
+    "a chardev dir hl1 hl2 links only2 opq owned pair1 pair2 ren sparse sym xopq "
   expect_eq "top layer wins" "$(cat "$m/a")" "l1a"
   check "OCI whiteout hides a lower file" test ! -e "$m/b"
   check "char 0/0 whiteout hides a lower file" test ! -e "$m/c"
@@ -136,6 +137,11 @@ run_checks() {
   expect_eq "they share the chmod" "$(stat -c %a "$m/links/sub/t3")" "600"
   rm -rf "$m/links/sub"
   expect_eq "removing a name counts one fewer" "$(stat -c %h "$m/links/t1")" "3"
+  echo other >"$m/other"
+  mv "$m/other" "$m/pair2"
+  expect_eq "a rename over one name of a lower hard link counts one fewer" \
+    "$(stat -c %h "$m/pair1")" "1"
+  expect_eq "the name left keeps its data" "$(cat "$m/pair1") $(cat "$m/pair2")" "pair other"
   check "chmod of a lower fifo" chmod 444 "$m/links/fifo"
   expect_eq "the fifo shows its mode" "$(stat -c %a "$m/links/fifo")" "444"
   mv "$m/hl1" "$m/moved"
