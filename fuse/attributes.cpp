@@ -91,7 +91,9 @@ int record_presented(FileAt at, const Presented& want, BackingStat& file, bool& 
   const mode_t real = perm | daemon_access(native.st_mode);
   if ((native.st_mode & 07777) != real) {
     if (int err = chmod_at(at, real)) return err;
-    native.st_mode = (native.st_mode & S_IFMT) | real;
+    // The kernel drops setgid without a word when the daemon is not in the file's group: the mode
+    // the file really got decides whether the one shown must be recorded.
+    if (int err = stat_at(at, native)) return err;
     changed = true;
   }
   struct stat shown = apply_override_stat(native, std::nullopt);

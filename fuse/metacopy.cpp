@@ -46,7 +46,14 @@ UniqueFd fill_in_data(FileAt at, const std::vector<int>& lower_fds, int& err) {
     return UniqueFd();
   }
   if ((err = copy_data(in.get(), out.get(), source.st_size)) != 0) return UniqueFd();
-  // Filling in data is not a change of the file: it keeps the times it was given.
+  // Filling in data is not a change of the file: it keeps its mode (a write drops setuid and
+  // setgid when the daemon lacks CAP_FSETID, as in a user namespace) and the times it was given.
+  struct stat after;
+  if (::fstat(out.get(), &after) != 0 ||
+      (after.st_mode != before.st_mode && ::fchmod(out.get(), before.st_mode & 07777) != 0)) {
+    err = errno;
+    return UniqueFd();
+  }
   const struct timespec times[2] = {before.st_atim, before.st_mtim};
   if (::futimens(out.get(), times) != 0) {
     err = errno;

@@ -26,6 +26,7 @@ build_layers() {
   echo g >"$d/l2/gonedir/g"; touch "$d/l1/.wh.gonedir"
   echo data >"$d/l2/hl1"; ln "$d/l2/hl1" "$d/l2/hl2"
   echo pair >"$d/l2/pair1"; ln "$d/l2/pair1" "$d/l2/pair2"
+  echo setgid >"$d/l2/sgid"
   ln -s a "$d/l2/sym"
   # One file, four names in l2; l1 hides the directory of the fourth.
   mkdir -p "$d"/l2/links/{sub,hidden}; echo four >"$d/l2/links/t1"
@@ -55,7 +56,7 @@ run_checks() {
   check "mount returns once the mount is live" mount_union "$d"
   on_exit "fusermount3 -uz '$m'"
   expect_eq "root listing" "$(cd "$m" && ls -A | sort | tr '\n' ' ')" \
-    "a chardev dir hl1 hl2 links only2 opq owned pair1 pair2 ren sparse sym xopq "
+    "a chardev dir hl1 hl2 links only2 opq owned pair1 pair2 ren sgid sparse sym xopq "
   expect_eq "top layer wins" "$(cat "$m/a")" "l1a"
   check "OCI whiteout hides a lower file" test ! -e "$m/b"
   check "char 0/0 whiteout hides a lower file" test ! -e "$m/c"
@@ -162,6 +163,10 @@ run_checks() {
   ln -s target "$m/sym2"
   expect_eq "symlink created" "$(readlink "$m/sym2")" "target"
 
+  # A setgid lower file, copied up metadata-only by the chmod; the xattr fills its data in.
+  chmod 2755 "$m/sgid"
+  setfattr -n user.filled -v yes "$m/sgid"
+
   # unmount, remount: changes persist and inode numbers are stable
   local ino_moved; ino_moved=$(stat -c %i "$m/moved")
   check "umount" timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$m"
@@ -171,6 +176,7 @@ run_checks() {
   expect_eq "st_ino stable across remount (copied up)" "$(stat -c %i "$m/a")" "$ino_a"
   expect_eq "st_ino stable across remount (renamed)" "$(stat -c %i "$m/moved")" "$ino_moved"
   check "deleted files stay deleted" bash -c "! ls -A '$m' | grep -qx hl1"
+  expect_eq "filling in a metacopy's data keeps setgid" "$(stat -c %a "$m/sgid")" "2755"
   check "umount again" timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$m"
 
   # read-only mount
