@@ -28,11 +28,9 @@ void DataReadAhead::before_disk_read(uint64_t file, int fd, off_t off) {
   {
     std::unique_lock<std::mutex> lock;
     Slot& slot = claim(file, lock);
-    if (slot.misses >= kLotsOfMisses) {
-      slot.misses = std::min(slot.misses + 1, 2 * kLotsOfMisses);
-      return;
-    }
-    ++slot.misses;
+    const bool pays = around_pays(slot);
+    slot.misses = std::min(slot.misses + 1, 2 * kLotsOfMisses);
+    if (!pays) return;
   }
   // Only starts the reads: the caller's own read then waits for its pages alone. Bounded by the
   // end of the file; pages already cached are skipped.
@@ -67,7 +65,7 @@ void DataReadAhead::after_read(uint64_t file, int fd, off_t off, size_t size, bo
 bool DataReadAhead::reads_around(uint64_t file) {
   Slot& slot = slot_of(file);
   std::lock_guard lock(slot.mutex);
-  return slot.file != file || slot.misses < kLotsOfMisses;
+  return slot.file != file || around_pays(slot);
 }
 
 }  // namespace layerfs::fuse

@@ -10,8 +10,8 @@
 //   pages are often read next. A file whose reads keep missing all the same (a random reader of a
 //   file far larger than what it reads) stops getting read-around, as the kernel's mmap_miss
 //   count stops it, and gets it again once its reads hit the cache.
-// - Sequential reads: the kernel sends READs of its read-ahead window (128 KiB), and the backing
-//   file, opened for each request, starts its own read-ahead from nothing every time. A reader
+// - Sequential reads: the kernel asks for its read-ahead window (128-256 KiB) at a time, a few
+//   READs at once on several threads, so the backing file is read in pieces that small. A reader
 //   that goes on where it was gets the next 4 MiB of the backing file read ahead, in one call
 //   every 2 MiB, so the disk serves large requests while the kernel's READs come in.
 //
@@ -63,6 +63,7 @@ class DataReadAhead {
   };
   static constexpr int kSlotBits = 6;
 
+  static bool around_pays(const Slot& slot) { return slot.misses < kLotsOfMisses; }
   Slot& slot_of(uint64_t file);
   // The slot of `file`, taken over (reset) when it held another file; `lock` then holds its mutex.
   Slot& claim(uint64_t file, std::unique_lock<std::mutex>& lock);

@@ -1,7 +1,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "fuse/copy_up.h"
 #include "fuse/layer_search.h"
 #include "fuse/new_entry.h"
 #include "fuse/ops/ops.h"

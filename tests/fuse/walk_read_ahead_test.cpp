@@ -16,6 +16,7 @@
 #include "fuse/merged_dir.h"
 #include "fuse/union_fs.h"
 #include "util/fs.h"
+#include "util/page_cache.h"
 #include "util/unique_fd.h"
 
 namespace layerfs::fuse {
@@ -84,9 +85,7 @@ class WalkReadAheadTest : public ::testing::Test {
     for (size_t i = 0; i < kFiles; ++i) {
       std::string path = root_ + "/lower/files/f" + std::to_string(i);
       UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-      ::fdatasync(fd.get());
-      ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
-      if (cached(path)) return false;
+      if (!drop_from_page_cache(fd.get())) return false;
     }
     return true;
   }
