@@ -82,9 +82,9 @@ void reply_new_entry(UnionFs& fs, fuse_req_t req, const NewEntry& created) {
   if (fuse_reply_entry(req, &created.entry) != 0) fs.forget(*created.node, 1);
 }
 
-void invalidate_aliases(UnionFs& fs, uint64_t ino, const Node* except, bool data) {
+void invalidate_aliases(UnionFs& fs, uint64_t ino, fuse_ino_t except, bool data) {
   for (fuse_ino_t id : fs.table.aliases(ino)) {
-    if (except == nullptr || id != fs.table.id_of(*except)) fs.invalidate_inode(id, data);
+    if (id != except) fs.invalidate_inode(id, data);
   }
 }
 

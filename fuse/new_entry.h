@@ -34,7 +34,10 @@ void reply_new_entry(UnionFs& fs, fuse_req_t req, const NewEntry& created);
 // The kernel caches attributes and data per node; other paths to the same file (hard links) learn
 // of a changed link count or owner only through this, and of changed contents with `data`. Never
 // with `data` for a node whose pages the caller's request may hold locked (the node written), nor
-// under the tree lock: the kernel waits for those pages.
-void invalidate_aliases(UnionFs& fs, uint64_t ino, const Node* except, bool data = false);
+// under the tree lock: the kernel waits for those pages. `except`: a node id, 0 for none.
+void invalidate_aliases(UnionFs& fs, uint64_t ino, fuse_ino_t except, bool data = false);
+inline void invalidate_aliases(UnionFs& fs, uint64_t ino, const Node* except, bool data = false) {
+  invalidate_aliases(fs, ino, except == nullptr ? 0 : fs.table.id_of(*except), data);
+}
 
 }  // namespace layerfs::fuse

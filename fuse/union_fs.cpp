@@ -5,6 +5,7 @@
 
 #include "fuse/attributes.h"
 #include "fuse/layer_search.h"
+#include "fuse/new_entry.h"
 #include "fuse/path_fd.h"
 #include "fuse/session_loop.h"
 #include "util/namespace_ids.h"
@@ -35,7 +36,10 @@ UnionFs::UnionFs(const UnionConfig& config)
       whiteouts(config.whiteouts),
       table(make_root(layers)),
       dir_fds(FdCache::default_capacity()),
-      for_archiving(config.for_archiving) {}
+      for_archiving(config.for_archiving),
+      alias_telling([this](uint64_t ino, fuse_ino_t except) {
+        invalidate_aliases(*this, ino, except, /*data=*/true);
+      }) {}
 
 SharedFd UnionFs::dir_fd(const Node& dir, size_t layer) {
   if (dir.removed) {

@@ -14,6 +14,7 @@
 #include <shared_mutex>
 #include <string>
 
+#include "fuse/alias_telling.h"
 #include "fuse/data_read_ahead.h"
 #include "fuse/fd_cache.h"
 #include "fuse/inode_table.h"
@@ -61,8 +62,8 @@ class UnionFs {
   std::atomic<bool> no_opendir{false};
   // Likewise for files (ops/open_file.h).
   std::atomic<bool> no_open{false};
-  // Held while the other names of a written file are told (ops/open_file.h); striped by inode.
-  std::mutex& alias_lock(uint64_t ino) { return alias_locks_[ino % alias_locks_.size()]; }
+  // Tells the other names of a written file that their pages are stale (ops/open_file.h).
+  AliasTelling alias_telling;
 
   Node& node(fuse_ino_t ino) const { return table.get(ino); }
 
@@ -127,9 +128,6 @@ class UnionFs {
   DataReadAhead data_read_ahead;
   // Its threads use the members above, so it is declared after them: destroyed (joined) first.
   WalkReadAhead read_ahead{*this};
-
- private:
-  std::array<std::mutex, 16> alias_locks_;
 };
 
 inline UnionFs& union_fs(fuse_req_t req) { return *static_cast<UnionFs*>(fuse_req_userdata(req)); }

@@ -73,15 +73,7 @@ void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,
     shown_ino = node.ino;
   }
   // Not under the tree lock: the kernel may wait for a request that needs it.
-  std::mutex& telling = fs.alias_lock(shown_ino);
-  if (telling.try_lock()) {
-    invalidate_aliases(fs, shown_ino, &node, /*data=*/true);
-    telling.unlock();
-    return reply();
-  }
-  reply();
-  std::lock_guard lock(telling);
-  invalidate_aliases(fs, shown_ino, &node, /*data=*/true);
+  fs.alias_telling.after_change(shown_ino, fs.table.id_of(node), reply);
 }
 
 }  // namespace layerfs::fuse::ops

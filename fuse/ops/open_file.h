@@ -42,9 +42,8 @@ class RequestFile {
 
 // Replies (`reply`) to a request that changed the data of `ino` through `file`. The file's other
 // names (hard links) have stale cached pages and attributes: they are told before the reply, so
-// that the writer's next read through another name sees the change. But a writer holds its pages
-// locked until its reply, so two writers through two names, each telling the other's, would wait
-// for each other: the one that finds the other telling replies first.
+// that the writer's next read through another name sees the change, unless another thread is
+// telling about them already (fuse/alias_telling.h): then that thread tells after it.
 void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,
                        const std::function<void()>& reply);
 
