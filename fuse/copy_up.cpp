@@ -173,6 +173,8 @@ void copy_children(UnionFs& fs, const std::shared_ptr<Node>& dir, const DirLayer
 // Re-points the live nodes below `dir` at their (now upper, unmerged) backing files.
 void refresh_children(UnionFs& fs, Node& dir) {
   for (const auto& child : fs.table.children_of(dir)) {
+    // A merged directory shows st_nlink 1, an upper one its count: the kernel holds the old one.
+    if (child->is_merged_dir()) fs.invalidate_inode(fs.table.id_of(*child));
     child->layer = 0;
     child->lower.clear();
     fs.invalidate_listing(*child);
@@ -267,7 +269,11 @@ void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared,
   const bool metadata_only = mode == CopyUp::MetadataOnly && S_ISREG(lower_st.st_mode);
   copy_entry(fs, fs.dir_fd(parent, 0)->get(), node.name, source.at(), lower_st, node.ino,
              metadata_only ? &origin : nullptr, prepared, attributes);
-  if (node.is_dir()) node.lower.insert(node.lower.begin(), node.layer);
+  if (node.is_dir()) {
+    // Merged now, it shows st_nlink 1 (as overlayfs does), where the kernel may hold its count.
+    if (node.lower.empty()) fs.invalidate_inode(fs.table.id_of(node));
+    node.lower.insert(node.lower.begin(), node.layer);
+  }
   node.layer = 0;
   node.metacopy = metadata_only;
   if (S_ISREG(lower_st.st_mode) && lower_st.st_nlink > 1)
@@ -303,6 +309,7 @@ void copy_up_tree(UnionFs& fs, Node& dir) {
   check(fs.whiteouts.make_opaque(fs.locate(dir).at()), "make directory opaque");
   dir.lower.clear();
   fs.invalidate_listing(dir);
+  fs.invalidate_inode(fs.table.id_of(dir));  // no longer merged: its own st_nlink
   refresh_children(fs, dir);
 }
 

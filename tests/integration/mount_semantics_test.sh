@@ -27,6 +27,7 @@ build_layers() {
   echo data >"$d/l2/hl1"; ln "$d/l2/hl1" "$d/l2/hl2"
   echo pair >"$d/l2/pair1"; ln "$d/l2/pair1" "$d/l2/pair2"
   echo setgid >"$d/l2/sgid"
+  mkdir -p "$d/l2/nl/sub/deeper"; echo x >"$d/l2/nl/sub/f"      # a directory of one layer
   ln -s a "$d/l2/sym"
   # One file, four names in l2; l1 hides the directory of the fourth.
   mkdir -p "$d"/l2/links/{sub,hidden}; echo four >"$d/l2/links/t1"
@@ -56,13 +57,14 @@ run_checks() {
   check "mount returns once the mount is live" mount_union "$d"
   on_exit "fusermount3 -uz '$m'"
   expect_eq "root listing" "$(cd "$m" && ls -A | sort | tr '\n' ' ')" \
-    "a chardev dir hl1 hl2 links only2 opq owned pair1 pair2 ren sgid sparse sym xopq "
+    "a chardev dir hl1 hl2 links nl only2 opq owned pair1 pair2 ren sgid sparse sym xopq "
   expect_eq "top layer wins" "$(cat "$m/a")" "l1a"
   check "OCI whiteout hides a lower file" test ! -e "$m/b"
   check "char 0/0 whiteout hides a lower file" test ! -e "$m/c"
   check "OCI whiteout hides a lower directory" test ! -e "$m/gonedir"
   expect_eq "merged directory" "$(ls "$m/dir" | tr '\n' ' ')" "f1 f2 "
   expect_eq "merged directory shows st_nlink 1" "$(stat -c %h "$m/dir")" "1"
+  expect_eq "a directory of one layer shows its count" "$(stat -c %h "$m/nl")" "3"
   expect_eq "marker-opaque directory hides lower" "$(ls -A "$m/opq" | tr '\n' ' ')" "v "
   expect_eq "xattr-opaque directory hides lower" "$(ls -A "$m/xopq" | tr '\n' ' ')" ""
   expect_eq "symlink" "$(readlink "$m/sym")" "a"
@@ -102,6 +104,9 @@ run_checks() {
   expect_eq "chmod leaves the lower mode" "$(stat -c %a "$d/l2/dir/f2")" "644"
   setfattr -n user.new -v 1 "$m/only2/x"
   expect_eq "setxattr copies up" "$(getfattr --absolute-names --only-values -n user.new "$m/only2/x")" "1"
+  touch "$m/nl/sub/new"
+  expect_eq "a directory copied up as a parent is merged: st_nlink 1" "$(stat -c %h "$m/nl")" "1"
+  expect_eq "its subdirectory written in too" "$(stat -c %h "$m/nl/sub")" "1"
   check "private xattrs hidden" bash -c "! getfattr --absolute-names -d -m - '$m/a' 2>/dev/null | grep -Eq 'layerfs\.|overlay|override_stat'"
 
   # removal
@@ -153,6 +158,9 @@ run_checks() {
   expect_eq "rename of a lower directory" "$(cat "$m/ren2/sub/deep") $(cat "$m/ren2/r1")" "deep r1"
   check "old directory name is gone" test ! -e "$m/ren"
   expect_eq "st_ino survives a directory rename" "$(stat -c %i "$m/ren2/sub/deep")" "$ino_ren"
+  mv "$m/nl" "$m/nl2"
+  expect_eq "a merged directory moved whole is upper: its own st_nlink" \
+    "$(stat -c %h "$m/nl2/sub")" "3"
   mkdir "$m/ren"
   expect_eq "new directory at the old name is empty" "$(ls -A "$m/ren")" ""
   ln "$m/new2" "$m/new3"
@@ -177,6 +185,7 @@ run_checks() {
   expect_eq "st_ino stable across remount (renamed)" "$(stat -c %i "$m/moved")" "$ino_moved"
   check "deleted files stay deleted" bash -c "! ls -A '$m' | grep -qx hl1"
   expect_eq "filling in a metacopy's data keeps setgid" "$(stat -c %a "$m/sgid")" "2755"
+  expect_eq "a moved directory's subdirectory keeps its st_nlink" "$(stat -c %h "$m/nl2/sub")" "3"
   check "umount again" timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$m"
 
   # read-only mount
