@@ -40,12 +40,17 @@ std::optional<size_t> read_at(int fd, char* buffer, size_t size, off_t off, int 
 }
 
 // A walk (tar -c, grep -r) reads files from their start: the next ones may be warmed meanwhile.
+// The node is held before the reply: once the kernel has its answer it may forget the node.
+std::shared_ptr<Node> walk_step(UnionFs& fs, fuse_ino_t ino, off_t off) {
+  return off == 0 ? fs.table.hold(fs.node(ino)) : nullptr;
+}
+
 // Called after the reply, so it must not throw: read-ahead is only ever a guess.
-void tell_read_ahead(UnionFs& fs, fuse_ino_t ino, off_t off, bool from_disk) noexcept {
-  if (off != 0) return;
+void tell_read_ahead(UnionFs& fs, const std::shared_ptr<Node>& file, bool from_disk) noexcept {
+  if (!file) return;
   try {
     std::shared_lock lock(fs.tree);
-    fs.read_ahead.read_start(fs.node(ino), from_disk);
+    fs.read_ahead.read_start(*file, from_disk);
   } catch (const std::exception&) {
   }
 }
@@ -61,13 +66,14 @@ void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info
     // Data not in the page cache comes from the disk: another thread goes on reading requests
     // meanwhile (for a small read, only if any are waiting behind it).
     if (size <= kCachedReadLimit) {
+      const std::shared_ptr<Node> walked = walk_step(fs, ino, off);
       thread_local std::unique_ptr<char[]> buffer(new char[kCachedReadLimit]);
       int err = 0;
       if (std::optional<size_t> got =
               read_at(file.fd(), buffer.get(), size, off, RWF_NOWAIT, err)) {
         fuse_reply_buf(req, buffer.get(), *got);
         fs.data_read_ahead.after_read(ino, file.fd(), off, size, /*cached=*/true);
-        tell_read_ahead(fs, ino, off, /*from_disk=*/false);
+        tell_read_ahead(fs, walked, /*from_disk=*/false);
         return;
       }
       SessionLoop::let_another_thread_read_if_waiting();
@@ -78,7 +84,7 @@ void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info
       if (!got) return (void)fuse_reply_err(req, err);
       fuse_reply_buf(req, buffer.get(), *got);
       fs.data_read_ahead.after_read(ino, file.fd(), off, size, /*cached=*/false);
-      tell_read_ahead(fs, ino, off, /*from_disk=*/true);
+      tell_read_ahead(fs, walked, /*from_disk=*/true);
       return;
     }
     // A large read (the kernel's read-ahead window) hands reading over only when it will wait for
