@@ -20,13 +20,16 @@ void AliasTelling::after_change(uint64_t ino, fuse_ino_t except,
     }
   }
   if (!teller) return reply();
-  // The passes must run whatever happens here, or the stripe would stay told forever.
-  struct EndTelling {
-    AliasTelling& self;
-    Stripe& stripe;
-    ~EndTelling() { self.drain(stripe); }
-  } end{*this, stripe};
-  tell_(ino, except);
+  {
+    // Ends this thread's telling before the reply, so that the writer's next write tells for
+    // itself; and whatever happens, or the stripe would stay told forever.
+    struct EndTelling {
+      AliasTelling& self;
+      Stripe& stripe;
+      ~EndTelling() { self.drain(stripe); }
+    } end{*this, stripe};
+    tell_(ino, except);
+  }
   reply();
 }
 
