@@ -20,17 +20,25 @@ void AliasTelling::after_change(uint64_t ino, fuse_ino_t except,
     }
   }
   if (!teller) return reply();
-  {
-    // Ends this thread's telling before the reply, so that the writer's next write tells for
-    // itself; and whatever happens, or the stripe would stay told forever.
-    struct EndTelling {
-      AliasTelling& self;
-      Stripe& stripe;
-      ~EndTelling() { self.drain(stripe); }
-    } end{*this, stripe};
+  try {
     tell_(ino, except);
+  } catch (...) {
+    drain(stripe);  // or the stripe would stay told forever
+    throw;
   }
+  // Telling ends before the reply, so that the writer's next write through another name tells
+  // for itself, unless other writes left passes meanwhile: those may drop this writer's pages,
+  // which stay locked until its reply, so they run after it.
+  if (end_unless_passes_left(stripe)) return reply();
   reply();
+  drain(stripe);
+}
+
+bool AliasTelling::end_unless_passes_left(Stripe& stripe) {
+  std::lock_guard lock(stripe.mutex);
+  if (!stripe.pending.empty()) return false;
+  stripe.telling = false;
+  return true;
 }
 
 void AliasTelling::drain(Stripe& stripe) {

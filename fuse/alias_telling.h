@@ -30,9 +30,9 @@ class AliasTelling {
   AliasTelling& operator=(const AliasTelling&) = delete;
 
   // After a change to `ino` written through node `except`: when no other thread is telling in its
-  // stripe, tells now, runs the passes that other writes left meanwhile, and then replies (so that
-  // the writer's next read through another name sees the change). Otherwise leaves its pass to
-  // that thread and replies at once.
+  // stripe, tells now and then replies (so that the writer's next read through another name sees
+  // the change), after which it runs the passes that other writes left meanwhile. Otherwise leaves
+  // its pass to that thread and replies at once.
   void after_change(uint64_t ino, fuse_ino_t except, const std::function<void()>& reply);
 
  private:
@@ -44,6 +44,8 @@ class AliasTelling {
 
   // Runs the stripe's pending passes until there are none, then ends this thread's telling.
   void drain(Stripe& stripe);
+  // Ends this thread's telling if no passes are pending; false if some are.
+  static bool end_unless_passes_left(Stripe& stripe);
 
   const Tell tell_;
   // Striped by inode number: few files have several names, and fewer are written at once.
