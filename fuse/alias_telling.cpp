@@ -12,7 +12,7 @@ void AliasTelling::after_change(uint64_t ino, fuse_ino_t except,
   {
     std::lock_guard lock(stripe.mutex);
     if (stripe.telling) {
-      const std::pair pass{ino, except};
+      const Pass pass{ino, except};
       if (std::find(stripe.pending.begin(), stripe.pending.end(), pass) == stripe.pending.end())
         stripe.pending.push_back(pass);
     } else {
@@ -20,46 +20,51 @@ void AliasTelling::after_change(uint64_t ino, fuse_ino_t except,
     }
   }
   if (!teller) return reply();
+  std::vector<Pass> passes;
   try {
     tell_(ino, except);
   } catch (...) {
-    drain(stripe);  // or the stripe would stay told forever
+    // The caller replies after this: passes left meanwhile may drop this writer's pages, locked
+    // until then, so they are dropped (as a failed pass is in drain). The stripe must not stay
+    // told.
+    while (next_passes(stripe, passes)) passes.clear();
     throw;
   }
   // Telling ends before the reply, so that the writer's next write through another name tells
   // for itself, unless other writes left passes meanwhile: those may drop this writer's pages,
   // which stay locked until its reply, so they run after it.
-  if (end_unless_passes_left(stripe)) return reply();
+  if (!next_passes(stripe, passes)) return reply();
   reply();
+  run(passes);
   drain(stripe);
 }
 
-bool AliasTelling::end_unless_passes_left(Stripe& stripe) {
+bool AliasTelling::next_passes(Stripe& stripe, std::vector<Pass>& passes) {
   std::lock_guard lock(stripe.mutex);
-  if (!stripe.pending.empty()) return false;
-  stripe.telling = false;
+  if (stripe.pending.empty()) {
+    stripe.telling = false;
+    return false;
+  }
+  passes.swap(stripe.pending);
   return true;
 }
 
+void AliasTelling::run(const std::vector<Pass>& passes) {
+  for (const auto& [ino, except] : passes) {
+    try {
+      tell_(ino, except);
+    } catch (const std::exception&) {
+      // Out of memory listing the names: those keep their pages until reopened (a file with
+      // several names is not kept cached across opens). The stripe must not stay told.
+    }
+  }
+}
+
 void AliasTelling::drain(Stripe& stripe) {
-  for (;;) {
-    std::vector<std::pair<uint64_t, fuse_ino_t>> passes;
-    {
-      std::lock_guard lock(stripe.mutex);
-      if (stripe.pending.empty()) {
-        stripe.telling = false;
-        return;
-      }
-      passes.swap(stripe.pending);
-    }
-    for (const auto& [ino, except] : passes) {
-      try {
-        tell_(ino, except);
-      } catch (const std::exception&) {
-        // Out of memory listing the names: those keep their pages until reopened (a file with
-        // several names is not kept cached across opens). The stripe must not stay told.
-      }
-    }
+  std::vector<Pass> passes;
+  while (next_passes(stripe, passes)) {
+    run(passes);
+    passes.clear();
   }
 }
 

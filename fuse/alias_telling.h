@@ -36,16 +36,19 @@ class AliasTelling {
   void after_change(uint64_t ino, fuse_ino_t except, const std::function<void()>& reply);
 
  private:
+  using Pass = std::pair<uint64_t, fuse_ino_t>;
   struct Stripe {
     std::mutex mutex;
     bool telling = false;
-    std::vector<std::pair<uint64_t, fuse_ino_t>> pending;
+    std::vector<Pass> pending;
   };
 
+  // Moves the stripe's pending passes into `passes` (empty); with none, ends this thread's telling
+  // and returns false.
+  static bool next_passes(Stripe& stripe, std::vector<Pass>& passes);
+  void run(const std::vector<Pass>& passes);
   // Runs the stripe's pending passes until there are none, then ends this thread's telling.
   void drain(Stripe& stripe);
-  // Ends this thread's telling if no passes are pending; false if some are.
-  static bool end_unless_passes_left(Stripe& stripe);
 
   const Tell tell_;
   // Striped by inode number: few files have several names, and fewer are written at once.

@@ -134,5 +134,34 @@ TEST(AliasTelling, AFailedTellingEndsTheStripesTelling) {
   EXPECT_EQ(told, 2);
 }
 
+// The failed teller's caller replies after the throw: a pass run before it could wait for the
+// writer's own locked pages, so passes left meanwhile are dropped, and the stripe is free again.
+TEST(AliasTelling, AFailedTellingDropsThePassesLeftMeanwhile) {
+  Events events;
+  std::promise<void> left;
+  std::shared_future<void> pass_left = left.get_future().share();
+  bool first = true;
+  AliasTelling telling([&](uint64_t ino, fuse_ino_t except) {
+    events.add(pass(ino, except));
+    if (std::exchange(first, false)) {
+      pass_left.wait_for(10s);
+      throw std::runtime_error("out of memory");
+    }
+  });
+  std::thread failing(
+      [&] { EXPECT_THROW(telling.after_change(7, 100, [] {}), std::runtime_error); });
+  while (events.list().empty()) std::this_thread::sleep_for(1ms);
+  telling.after_change(7, 200, [&] {
+    events.add("reply 2");
+    left.set_value();
+  });
+  failing.join();
+  EXPECT_EQ(events.list(), (std::vector<std::string>{pass(7, 100), "reply 2"}));
+  telling.after_change(7, 300, [&] { events.add("reply 3"); });
+  std::vector<std::string> all = events.list();
+  EXPECT_EQ(std::vector<std::string>(all.end() - 2, all.end()),
+            (std::vector<std::string>{pass(7, 300), "reply 3"}));
+}
+
 }  // namespace
 }  // namespace layerfs::fuse

@@ -177,7 +177,8 @@ def run(mount, workers, seconds, seed):
                     failed = True
         if pids and time.monotonic() > deadline:
             # Stuck in the file system: killed, they die once the FUSE connection is aborted.
-            print(f"{len(pids)} workers still blocked {seconds + 30:.0f} s after the start", file=sys.stderr)
+            print(f"{len(pids)} workers still blocked {seconds + 30:.0f} s after the start",
+                  file=sys.stderr)
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
             return 2
@@ -219,8 +220,8 @@ def snapshot(mount):
     for ino, names in names_of_ino.items():
         for rel, nlink in names:
             if nlink != len(names):
-                problems.append(f"{rel}: st_nlink {nlink}, but {len(names)} names share inode {ino}: "
-                                f"{sorted(n for n, _ in names)}")
+                problems.append(f"{rel}: st_nlink {nlink}, but {len(names)} names share inode "
+                                f"{ino}: {sorted(n for n, _ in names)}")
     return tree, problems
 
 
@@ -230,7 +231,8 @@ def main():
         populate(sys.argv[2])
     elif cmd == "run":
         args = dict(zip(sys.argv[3::2], sys.argv[4::2]))
-        sys.exit(run(sys.argv[2], int(args["--workers"]), float(args["--seconds"]), int(args["--seed"])))
+        sys.exit(run(sys.argv[2], int(args["--workers"]), float(args["--seconds"]),
+                     int(args["--seed"])))
     elif cmd == "snapshot":
         tree, problems = snapshot(sys.argv[2])
         with open(sys.argv[3], "w") as out:
