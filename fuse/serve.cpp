@@ -14,10 +14,12 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "fuse/daemon_lock.h"
+#include "fuse/init_reply.h"
 #include "fuse/ops/ops.h"
 #include "fuse/session_loop.h"
 #include "fuse/union_fs.h"
@@ -58,7 +60,11 @@ class SessionSource : public RequestSource {
  public:
   explicit SessionSource(fuse_session* session) : session_(session) {}
   int receive(fuse_buf& buf) override { return fuse_session_receive_buf(session_, &buf); }
-  void process(const fuse_buf& buf) override { fuse_session_process_buf(session_, &buf); }
+  void process(const fuse_buf& buf) override {
+    if (std::optional<uint32_t> offered = init_request_flags(buf))
+      return serve_init(session_, buf, *offered & init_flags_libfuse_drops());
+    fuse_session_process_buf(session_, &buf);
+  }
   bool request_waiting() override {
     pollfd device = {fuse_session_fd(session_), POLLIN, 0};
     return ::poll(&device, 1, 0) != 0;

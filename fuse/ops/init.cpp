@@ -24,7 +24,8 @@ void init(void* userdata, fuse_conn_info* conn) {
   // goes into the subdirectories of a large directory needs no LOOKUP for each one (find of
   // 1,000 directories: 800 LOOKUPs fewer).
   conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
-  // Lookups and readdir of different names in one directory may run in parallel.
+  // Lookups and readdir of different names in one directory may run in parallel (libfuse 3.14.0
+  // leaves this out of its INIT reply: serve.cpp adds it, init_reply.h).
   conn->want |= conn->capable & FUSE_CAP_PARALLEL_DIROPS;
   // Writes are cached by the kernel only as pages; no writeback cache, so the daemon sees each
   // write (O_APPEND and copy-up stay simple).
