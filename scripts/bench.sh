@@ -245,6 +245,26 @@ union_rm_subtree() {
   for ((i = BENCH_DIRS * 9 / 10; i < BENCH_DIRS; i++)); do rm -rf "$mnt/d$(printf %04d "$i")"; done
 }
 
+union_parallel_stat() {
+  local mnt=$1 pids=() part pid
+  # Four processes look names up in the same directories at the same time, each its own quarter
+  # of them, without listing them (a listing brings every name in with its attributes).
+  for part in 0 1 2 3; do
+    python3 - "$mnt" "$BENCH_DIRS" "$((BENCH_FILES / BENCH_DIRS))" "$part" <<'EOF' &
+import os, sys
+mnt, dirs, per_dir, part = sys.argv[1], int(sys.argv[2]), max(1, int(sys.argv[3])), int(sys.argv[4])
+for d in range(dirs):
+    for f in range(part, per_dir, 4):
+        try:
+            os.lstat(f"{mnt}/d{d:04}/f{f:03}")
+        except FileNotFoundError:  # whited out, or under an opaque directory
+            pass
+EOF
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || return 1; done
+}
+
 union_fio() {
   fio --name=randread --filename="$1/large/large0" --rw=randread --bs=4k --ioengine=psync \
     --size="${BENCH_LARGE_MB}M" --io_size="${BENCH_FIO_MB}M" --invalidate=1 --randrepeat=1 \
@@ -266,6 +286,8 @@ union_run_backend() {
   union_remount_cold "$backend" "$stack" "$run"
   union_time "$backend" "read large (cold)" sh -c "cat '$mnt'/large/* | wc -c"
   union_time "$backend" "read large (warm)" sh -c "cat '$mnt'/large/* | wc -c"
+  union_remount_cold "$backend" "$stack" "$run"
+  union_time "$backend" "parallel lookups (cold)" union_parallel_stat "$mnt"
   union_remount_cold "$backend" "$stack" "$run"
   union_time "$backend" "random 4k reads (cold)" union_fio "$mnt"
   union_time "$backend" "create $BENCH_CREATE files" union_create_files "$mnt/created"
@@ -344,7 +366,7 @@ bench_union() {
   done
   declare -gA union_seconds=() union_rss=()
   union_workloads=("find (cold)" "find (warm)" "stat storm (warm)" "tar -c" "read large (cold)"
-    "read large (warm)" "random 4k reads (cold)" "create $BENCH_CREATE files" "copy-up by append"
+    "read large (warm)" "parallel lookups (cold)" "random 4k reads (cold)" "create $BENCH_CREATE files" "copy-up by append"
     "rm -rf lower subtree" "untar $BENCH_UNTAR files" "sync")
 
   mkdir -p "$BENCH_DIR"
