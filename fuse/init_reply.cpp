@@ -11,7 +11,7 @@
 
 namespace layerfs::fuse {
 
-uint32_t init_flags_libfuse_drops() { return FUSE_PARALLEL_DIROPS; }
+uint32_t init_flags_libfuse_drops() { return FUSE_PARALLEL_DIROPS | FUSE_HANDLE_KILLPRIV_V2; }
 
 std::optional<uint32_t> init_request_flags(const fuse_buf& buf) {
   if (buf.flags & FUSE_BUF_IS_FD) return std::nullopt;

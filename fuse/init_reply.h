@@ -14,7 +14,8 @@
 
 namespace layerfs::fuse {
 
-// The capabilities (kernel INIT flags) libfuse 3.14.0 drops that a union mount wants.
+// The capabilities (kernel INIT flags) libfuse 3.14.0 cannot ask for that a union mount wants:
+// parallel lookups, and clearing setuid/setgid itself (kill_privileges.h).
 uint32_t init_flags_libfuse_drops();
 
 // The flags of `buf` if it is an INIT request, else nothing.

@@ -4,6 +4,7 @@
 
 #include "fuse/attributes.h"
 #include "fuse/copy_up.h"
+#include "fuse/kill_privileges.h"
 #include "fuse/new_entry.h"
 #include "fuse/ops/open_file.h"
 #include "fuse/ops/ops.h"
@@ -49,13 +50,20 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
     Node& node = fs.node(ino);
     BackingStat backing;
     Presented want;
+    // A chown, or a truncation by a caller without CAP_FSETID, also clears setuid/setgid
+    // (kill_privileges.h): a change of mode. libfuse passes the kernel's FATTR_KILL_SUIDGID on as
+    // FUSE_SET_ATTR_KILL_SUID. A SETATTR that sets nothing is what is left of the kernel's own
+    // clearing once it leaves that to us: a chown to the same owner and group, or the clearing
+    // before a fallocate or copy_file_range by a caller without CAP_FSETID.
+    const bool kill = !node.is_dir() && ((to_set & FUSE_SET_ATTR_KILL_SUID) || to_set == 0);
     const bool owner_or_mode =
-        to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID);
+        kill || (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID));
     if (owner_or_mode) {
       check(backing_stat_at(fs.locate(node).at(), backing), "stat");
       const struct stat now = backing.shown();
       want = Presented{now.st_uid, now.st_gid, now.st_mode, now.st_rdev};
       if (to_set & FUSE_SET_ATTR_MODE) want.mode = (now.st_mode & S_IFMT) | (attr->st_mode & 07777);
+      if (kill) want.mode = mode_without_privileges(want.mode, now.st_gid, req);
       if (to_set & FUSE_SET_ATTR_UID) want.uid = attr->st_uid;
       if (to_set & FUSE_SET_ATTR_GID) want.gid = attr->st_gid;
     }

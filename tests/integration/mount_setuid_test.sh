@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Setuid and setgid bits cleared by changes, against kernel overlayfs as the oracle: the daemon
+# clears them itself (fuse/kill_privileges.h), for writes, truncations, chowns, fallocate and
+# copy_file_range by root and by an ordinary user, on lower files (copied up) and on new ones.
+# Root only (kernel overlayfs, and a second user to act as).
+source "$(dirname "$0")/lib.sh"
+
+user=layerfs-tester
+if [ "$(id -u)" -ne 0 ] || ! id "$user" >/dev/null 2>&1; then
+  echo "skip: needs root and the test user $user (scripts/test-users.sh)"
+  exit 77
+fi
+
+# The files every case starts from, NAME:MODE.
+files="w_user:6777 w_user_nogx:6767 w_root:6777 t_user:6777 t_root:6777 o_user:6777
+  c_root:6777 c_root_nogx:6767 c_none:6777 f_user:6777 cp_user:6777 src:644 m_user:6777
+  again:6777"
+
+make_files() {
+  local dir=$1 spec
+  for spec in $files; do
+    echo data >"$dir/${spec%%:*}"
+    chmod "${spec##*:}" "$dir/${spec%%:*}"
+  done
+}
+
+# The cases, each printing "name mode".
+act() {
+  local m=$1
+  as() { runuser -u "$user" -- "$@"; }
+  as sh -c "echo x >> $m/w_user"
+  as sh -c "echo x >> $m/w_user_nogx"
+  sh -c "echo x >> $m/w_root"
+  as truncate -s 1 "$m/t_user"
+  truncate -s 1 "$m/t_root"
+  as sh -c ": > $m/o_user"
+  chown "$user" "$m/c_root"
+  chown "$user" "$m/c_root_nogx"
+  python3 -c "import os, sys; os.chown(sys.argv[1], -1, -1)" "$m/c_none"
+  as fallocate -l 8192 "$m/f_user"
+  as python3 -c "import os, sys
+s, t = os.open(sys.argv[1], os.O_RDONLY), os.open(sys.argv[2], os.O_WRONLY)
+os.copy_file_range(s, t, 3, 0, 0)" "$m/src" "$m/cp_user"
+  as python3 -c "import mmap, os, sys
+m = mmap.mmap(os.open(sys.argv[1], os.O_RDWR), 4); m[0:1] = b'X'; m.flush()" "$m/m_user"
+  # Cleared by a write, set again by root, written again: the kernel must not have kept the file
+  # marked clean (no setuid to clear) across the chmod.
+  as sh -c "echo x >> $m/again"
+  chmod 6777 "$m/again"
+  as sh -c "echo y >> $m/again"
+  local spec
+  for spec in $files; do echo "${spec%%:*} $(stat -c %a "$m/${spec%%:*}")"; done
+}
+
+# run_on BACKEND WHERE: the cases on BACKEND (kernel or layerfs), with the files made in the lower
+# layer (WHERE=lower) or in the mount (WHERE=new).
+run_on() {
+  local backend=$1 where=$2 d=$TEST_TMP/$1-$2
+  mkdir -p "$d"/{lower,upper,work,mnt}
+  chmod 777 "$d/lower" "$d/upper"
+  [ "$where" = lower ] && make_files "$d/lower"
+  if [ "$backend" = kernel ]; then
+    mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt"
+  else
+    timeout 20 "$LAYERFS" mount -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt"
+  fi || return 1
+  on_exit "umount '$d/mnt' 2>/dev/null || fusermount3 -uz '$d/mnt'"
+  chmod 777 "$d/mnt"
+  [ "$where" = new ] && make_files "$d/mnt"
+  act "$d/mnt" >"$d/modes"
+  umount "$d/mnt"
+  cat "$d/modes"
+}
+
+for where in lower new; do
+  if ! kernel=$(run_on kernel "$where"); then
+    echo "skip: kernel overlayfs does not mount here"
+    exit 77
+  fi
+  ours=$(run_on layerfs "$where")
+  while read -r name mode; do
+    expect_eq "$where file $name: the mode overlayfs shows" \
+      "$(awk -v n="$name" '$1 == n {print $2}' <<<"$ours")" "$mode"
+  done <<<"$kernel"
+done
+finish
