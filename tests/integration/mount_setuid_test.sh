@@ -2,13 +2,24 @@
 # Setuid and setgid bits cleared by changes, against kernel overlayfs as the oracle: the daemon
 # clears them itself (fuse/kill_privileges.h), for writes, truncations, chowns, fallocate and
 # copy_file_range by root and by an ordinary user, on lower files (copied up) and on new ones.
-# Root only (kernel overlayfs, and a second user to act as).
+# As root (the other user: layerfs-tester), then again as layerfs-tester inside `unshare -rm
+# --map-auto` (a rootless daemon; overlayfs with userxattr; the other user: uid 1000 there).
 source "$(dirname "$0")/lib.sh"
 
 user=layerfs-tester
-if [ "$(id -u)" -ne 0 ] || ! id "$user" >/dev/null 2>&1; then
+inner=no
+[ "${1:-}" = "--inner" ] && inner=yes
+if [ "$inner" = no ] && { [ "$(id -u)" -ne 0 ] || ! id "$user" >/dev/null 2>&1; }; then
   echo "skip: needs root and the test user $user (scripts/test-users.sh)"
   exit 77
+fi
+# as CMD...: runs CMD as the other user.
+if [ "$inner" = yes ]; then
+  as() { setpriv --reuid=1000 --regid=1000 --clear-groups -- "$@"; }
+  overlay_options=,userxattr
+else
+  as() { runuser -u "$user" -- "$@"; }
+  overlay_options=
 fi
 
 # The files every case starts from, NAME:MODE.
@@ -27,15 +38,14 @@ make_files() {
 # The cases, each printing "name mode".
 act() {
   local m=$1
-  as() { runuser -u "$user" -- "$@"; }
   as sh -c "echo x >> $m/w_user"
   as sh -c "echo x >> $m/w_user_nogx"
   sh -c "echo x >> $m/w_root"
   as truncate -s 1 "$m/t_user"
   truncate -s 1 "$m/t_root"
   as sh -c ": > $m/o_user"
-  chown "$user" "$m/c_root"
-  chown "$user" "$m/c_root_nogx"
+  chown 1000 "$m/c_root"
+  chown 1000 "$m/c_root_nogx"
   python3 -c "import os, sys; os.chown(sys.argv[1], -1, -1)" "$m/c_none"
   as fallocate -l 8192 "$m/f_user"
   as python3 -c "import os, sys
@@ -60,7 +70,8 @@ run_on() {
   chmod 777 "$d/lower" "$d/upper"
   [ "$where" = lower ] && make_files "$d/lower"
   if [ "$backend" = kernel ]; then
-    mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt"
+    mount -t overlay overlay \
+      -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work$overlay_options" "$d/mnt"
   else
     timeout 20 "$LAYERFS" mount -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt"
   fi || return 1
@@ -83,4 +94,16 @@ for where in lower new; do
       "$(awk -v n="$name" '$1 == n {print $2}' <<<"$ours")" "$mode"
   done <<<"$kernel"
 done
+if [ "$inner" = yes ]; then
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+  exit
+fi
+echo "# as $user in a user namespace"
+if runuser -u "$user" -- env LAYERFS="$LAYERFS" LAYERFS_SOURCE="$LAYERFS_SOURCE" \
+  LAYERFS_BUILD="$LAYERFS_BUILD" unshare --map-root-user --map-auto -m bash "$0" --inner; then
+  pass "rootless run"
+else
+  fail "rootless run"
+fi
 finish
