@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "fuse/session_loop.h"
 #include "util/error.h"
 #include "util/unique_fd.h"
 
@@ -14,17 +15,11 @@ namespace layerfs::fuse {
 uint32_t init_flags_libfuse_drops() { return FUSE_PARALLEL_DIROPS | FUSE_HANDLE_KILLPRIV_V2; }
 
 std::optional<uint32_t> init_request_flags(const fuse_buf& buf) {
-  if (buf.flags & FUSE_BUF_IS_FD) return std::nullopt;
-  fuse_in_header header;
-  fuse_init_in init;
-  if (buf.size < sizeof header + offsetof(fuse_init_in, flags) + sizeof init.flags)
+  uint32_t flags = 0;
+  if (request_opcode(buf) != uint32_t{FUSE_INIT} ||
+      !request_argument(buf, offsetof(fuse_init_in, flags), flags))
     return std::nullopt;
-  std::memcpy(&header, buf.mem, sizeof header);
-  if (header.opcode != FUSE_INIT) return std::nullopt;
-  std::memcpy(&init.flags,
-              static_cast<const char*>(buf.mem) + sizeof header + offsetof(fuse_init_in, flags),
-              sizeof init.flags);
-  return init.flags;
+  return flags;
 }
 
 bool add_init_reply_flags(std::vector<char>& message, uint32_t flags) {

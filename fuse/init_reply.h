@@ -1,8 +1,9 @@
-// The INIT reply the kernel gets. libfuse 3.14.0 (Debian bookworm's) never passes
-// FUSE_PARALLEL_DIROPS on to the kernel, whatever the file system asks for (libfuse #861, fixed in
-// 3.14.1), so the kernel took a directory's lock for every lookup and readdir in it: one at a time
-// however many threads serve. The INIT request is served with its reply captured, and the flags
-// the kernel offered that we want added, before the reply goes to the kernel.
+// The INIT reply the kernel gets. libfuse 3.14.0 (Debian bookworm's) puts in it only the
+// capabilities it knows: it never passes FUSE_PARALLEL_DIROPS on, whatever the file system asks
+// for (libfuse #861, fixed in 3.14.1), so the kernel took a directory's lock for every lookup and
+// readdir in it, one at a time however many threads serve; and it cannot ask for
+// FUSE_HANDLE_KILLPRIV_V2 (kill_privileges.h). The INIT request is served with its reply captured,
+// and the flags the kernel offered that we want added, before the reply goes to the kernel.
 #pragma once
 
 #include <fuse_lowlevel.h>

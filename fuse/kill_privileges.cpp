@@ -23,11 +23,13 @@ bool caller_in_group(fuse_req_t req, gid_t gid) {
   return false;
 }
 
-}  // namespace
-
+// Whether the caller of `req` lacks CAP_FSETID as the kernel judges it (in the initial user
+// namespace): every caller of a rootless daemon; any but uid 0 for a daemon running as root.
 bool caller_lacks_fsetid(fuse_req_t req) {
   return running_rootless() || fuse_req_ctx(req)->uid != 0;
 }
+
+}  // namespace
 
 mode_t mode_without_privileges(mode_t mode, gid_t gid, fuse_req_t req) {
   if (!S_ISREG(mode)) return mode;

@@ -15,10 +15,6 @@
 
 namespace layerfs::fuse {
 
-// Whether the caller of `req` lacks CAP_FSETID as the kernel judges it (in the initial user
-// namespace): every caller of a rootless daemon; any but uid 0 for a daemon running as root.
-bool caller_lacks_fsetid(fuse_req_t req);
-
 // The mode of a regular file with group `gid` once the clearing is done for the caller of `req`,
 // as the VFS does it (setattr_should_drop_suidgid): setuid goes; setgid goes if the group may
 // execute, or if the caller lacks CAP_FSETID and is outside the file's group. Other types keep

@@ -45,13 +45,6 @@ constexpr size_t kWriteSizeOffset = 16;     // fuse_write_in: fh, offset, then s
 // Writes of this size and more may wait for writeback (dirty page throttling).
 constexpr uint32_t kLargeWrite = 64 * 1024;
 
-// Reads the 32-bit field at `offset` of the request's argument, if the request has it.
-bool argument_field(const fuse_buf& buf, size_t offset, uint32_t& value) {
-  if (buf.size < sizeof(InHeader) + offset + sizeof value) return false;
-  std::memcpy(&value, static_cast<const char*>(buf.mem) + sizeof(InHeader) + offset, sizeof value);
-  return true;
-}
-
 // Which loop the current thread serves, and whether it is that loop's leader.
 struct ThreadRole {
   SessionLoop* loop = nullptr;
@@ -64,14 +57,27 @@ void interrupt_read(int) {}
 
 }  // namespace
 
+std::optional<uint32_t> request_opcode(const fuse_buf& buf) {
+  if ((buf.flags & FUSE_BUF_IS_FD) || buf.size < sizeof(InHeader)) return std::nullopt;
+  InHeader header;
+  std::memcpy(&header, buf.mem, sizeof header);
+  return header.opcode;
+}
+
+bool request_argument(const fuse_buf& buf, size_t offset, uint32_t& value) {
+  if ((buf.flags & FUSE_BUF_IS_FD) || buf.size < sizeof(InHeader) + offset + sizeof value)
+    return false;
+  std::memcpy(&value, static_cast<const char*>(buf.mem) + sizeof(InHeader) + offset, sizeof value);
+  return true;
+}
+
 bool request_may_block(const fuse_buf& buf) {
   // The kernel's data left in a pipe (splice): only a large write is passed on that way.
   if (buf.flags & FUSE_BUF_IS_FD) return true;
-  if (buf.size < sizeof(InHeader)) return false;
-  InHeader header;
-  std::memcpy(&header, buf.mem, sizeof header);
+  const std::optional<uint32_t> opcode = request_opcode(buf);
+  if (!opcode) return false;
   uint32_t field = 0;
-  switch (header.opcode) {
+  switch (*opcode) {
     case kFsync:
     case kFsyncdir:
     case kSetlkw:
@@ -80,12 +86,12 @@ bool request_may_block(const fuse_buf& buf) {
     case kLink:  // a hard link to a lower file copies its data up
       return true;
     case kOpen:  // opening a lower file for writing copies it up
-      return argument_field(buf, 0, field) &&
+      return request_argument(buf, 0, field) &&
              ((field & O_ACCMODE) != O_RDONLY || (field & O_TRUNC));
     case kSetattr:  // truncation copies data up
-      return argument_field(buf, 0, field) && (field & kSetattrSize);
+      return request_argument(buf, 0, field) && (field & kSetattrSize);
     case kWrite:
-      return argument_field(buf, kWriteSizeOffset, field) && field >= kLargeWrite;
+      return request_argument(buf, kWriteSizeOffset, field) && field >= kLargeWrite;
     default:
       return false;
   }

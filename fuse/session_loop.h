@@ -8,7 +8,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -26,6 +28,12 @@ class RequestSource {
   // Whether a request is waiting to be read (a guess: it may arrive a moment later).
   virtual bool request_waiting() { return true; }
 };
+
+// Reading a raw request as the kernel wrote it: its opcode, or nothing when `buf` does not hold the
+// request in memory (spliced data) or is too short.
+std::optional<uint32_t> request_opcode(const fuse_buf& buf);
+// The 32-bit field at `offset` of the request's argument, if the request has it.
+bool request_argument(const fuse_buf& buf, size_t offset, uint32_t& value);
 
 // Whether serving a raw request may wait on the disk or on another process for long: opens that
 // may copy a file up, truncation, fsync, large writes, hard links of lower files. Everything else
