@@ -366,8 +366,9 @@ bench_union() {
   done
   declare -gA union_seconds=() union_rss=()
   union_workloads=("find (cold)" "find (warm)" "stat storm (warm)" "tar -c" "read large (cold)"
-    "read large (warm)" "parallel lookups (cold)" "random 4k reads (cold)" "create $BENCH_CREATE files" "copy-up by append"
-    "rm -rf lower subtree" "untar $BENCH_UNTAR files" "sync")
+    "read large (warm)" "parallel lookups (cold)" "random 4k reads (cold)"
+    "create $BENCH_CREATE files" "copy-up by append" "rm -rf lower subtree"
+    "untar $BENCH_UNTAR files" "sync")
 
   mkdir -p "$BENCH_DIR"
   trap union_cleanup EXIT

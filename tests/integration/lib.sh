@@ -96,6 +96,23 @@ as_scenario_user() {
 }
 l() { as_scenario_user env LAYERFS_ROOT="$SCENARIO_STORE" "$LAYERFS" "$@"; }
 
+# rerun_rootless: runs this test script again with --inner, as layerfs-tester inside
+# `unshare --map-root-user --map-auto -m` (a rootless user namespace with the user's subuid
+# range), and passes or fails "rootless run" by its exit status. Root only; nothing without the
+# test user.
+rerun_rootless() {
+  id layerfs-tester >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] || return 0
+  echo "# as layerfs-tester in a user namespace"
+  local script
+  script=$(realpath "$0")
+  if (cd / && runuser -u layerfs-tester -- env LAYERFS="$LAYERFS" LAYERFS_SOURCE="$LAYERFS_SOURCE" \
+    LAYERFS_BUILD="$LAYERFS_BUILD" unshare --map-root-user --map-auto -m bash "$script" --inner); then
+    pass "rootless run"
+  else
+    fail "rootless run"
+  fi
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

@@ -8,7 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 
 MNT_TIMEOUT=20
-SCRIPT=$(realpath "$0")
 FILES=30000
 DIRS=6000
 
@@ -74,21 +73,11 @@ run_checks() {
 
 if [ "${1:-}" = "--inner" ]; then
   run_checks "$TEST_TMP/inner"
-  echo "$PASSED passed, $FAILED failed"
-  [ "$FAILED" -eq 0 ]
+  finish
   exit
 fi
 
 echo "# as root"
 run_checks "$TEST_TMP/root"
-if id layerfs-tester >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
-  echo "# as layerfs-tester in a user namespace"
-  if (cd / && runuser -u layerfs-tester -- env LAYERFS="$LAYERFS" LAYERFS_SOURCE="$LAYERFS_SOURCE" \
-    LAYERFS_BUILD="$LAYERFS_BUILD" unshare --map-root-user --map-auto -m bash "$SCRIPT" --inner); then
-    pass "rootless run"
-  else
-    fail "rootless run"
-  fi
-fi
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+rerun_rootless
+finish

@@ -18,7 +18,7 @@ if [ "$inner" = yes ]; then
   as() { setpriv --reuid=1000 --regid=1000 --clear-groups -- "$@"; }
   overlay_options=,userxattr
 else
-  as() { runuser -u "$user" -- "$@"; }
+  as() { as_user "$user" "$@"; }
   overlay_options=
 fi
 
@@ -95,15 +95,8 @@ for where in lower new; do
   done <<<"$kernel"
 done
 if [ "$inner" = yes ]; then
-  echo "$PASSED passed, $FAILED failed"
-  [ "$FAILED" -eq 0 ]
+  finish
   exit
 fi
-echo "# as $user in a user namespace"
-if runuser -u "$user" -- env LAYERFS="$LAYERFS" LAYERFS_SOURCE="$LAYERFS_SOURCE" \
-  LAYERFS_BUILD="$LAYERFS_BUILD" unshare --map-root-user --map-auto -m bash "$0" --inner; then
-  pass "rootless run"
-else
-  fail "rootless run"
-fi
+rerun_rootless
 finish
