@@ -113,6 +113,37 @@ rerun_rootless() {
   fi
 }
 
+# Whether this shell runs in a user namespace other than the initial one (a rootless re-run).
+in_user_namespace() { ! grep -qE '^ +0 +0 +4294967295$' /proc/self/uid_map; }
+
+# oracle_mount BACKEND DIR: kernel overlayfs (BACKEND=kernel) or layerfs over DIR/lower, with
+# DIR/upper and DIR/work, on DIR/mnt, unmounted at exit. In a user namespace overlayfs keeps its
+# xattrs in user.* (userxattr), as a rootless layerfs does.
+oracle_mount() {
+  local backend=$1 d=$2 extra=
+  mkdir -p "$d"/{lower,upper,work,mnt}
+  if [ "$backend" = kernel ]; then
+    in_user_namespace && extra=,userxattr
+    mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work$extra" \
+      "$d/mnt" || return 1
+  else
+    timeout 20 "$LAYERFS" mount -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" \
+      "$d/mnt" || return 1
+  fi
+  on_exit "umount '$d/mnt' 2>/dev/null || fusermount3 -uz '$d/mnt'"
+}
+
+# expect_like_oracle WHAT OURS ORACLE: one check per line "NAME RESULT..." of ORACLE (kernel
+# overlayfs's results): OURS must have the same result for NAME.
+expect_like_oracle() {
+  local what=$1 ours=$2 oracle=$3 name result
+  while read -r name result; do
+    [ -n "$name" ] || continue
+    expect_eq "$what $name: as overlayfs" \
+      "$(awk -v n="$name" '$1 == n {$1 = ""; sub(/^ /, ""); print}' <<<"$ours")" "$result"
+  done <<<"$oracle"
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

@@ -16,10 +16,8 @@ fi
 # as CMD...: runs CMD as the other user.
 if [ "$inner" = yes ]; then
   as() { setpriv --reuid=1000 --regid=1000 --clear-groups -- "$@"; }
-  overlay_options=,userxattr
 else
   as() { as_user "$user" "$@"; }
-  overlay_options=
 fi
 
 # The files every case starts from, NAME:MODE.
@@ -66,16 +64,10 @@ m = mmap.mmap(os.open(sys.argv[1], os.O_RDWR), 4); m[0:1] = b'X'; m.flush()" "$m
 # layer (WHERE=lower) or in the mount (WHERE=new).
 run_on() {
   local backend=$1 where=$2 d=$TEST_TMP/$1-$2
-  mkdir -p "$d"/{lower,upper,work,mnt}
+  mkdir -p "$d/lower" "$d/upper"
   chmod 777 "$d/lower" "$d/upper"
   [ "$where" = lower ] && make_files "$d/lower"
-  if [ "$backend" = kernel ]; then
-    mount -t overlay overlay \
-      -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work$overlay_options" "$d/mnt"
-  else
-    timeout 20 "$LAYERFS" mount -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt"
-  fi || return 1
-  on_exit "umount '$d/mnt' 2>/dev/null || fusermount3 -uz '$d/mnt'"
+  oracle_mount "$backend" "$d" || return 1
   chmod 777 "$d/mnt"
   [ "$where" = new ] && make_files "$d/mnt"
   act "$d/mnt" >"$d/modes"
@@ -88,11 +80,7 @@ for where in lower new; do
     echo "skip: kernel overlayfs does not mount here"
     exit 77
   fi
-  ours=$(run_on layerfs "$where")
-  while read -r name mode; do
-    expect_eq "$where file $name: the mode overlayfs shows" \
-      "$(awk -v n="$name" '$1 == n {print $2}' <<<"$ours")" "$mode"
-  done <<<"$kernel"
+  expect_like_oracle "$where file" "$(run_on layerfs "$where")" "$kernel"
 done
 if [ "$inner" = yes ]; then
   finish

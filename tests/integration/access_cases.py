@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Permission checks and special files on a union mount, each case printing "NAME RESULT" (ok,
+an errno name, or what it read), for tests/integration/mount_access_test.sh to compare between
+kernel overlayfs and layerfs over the same lower layer.
+
+  access_cases.py populate LOWER OTHER_UID   the lower layer (run as root, or root in a userns)
+  access_cases.py run MOUNT OTHER_UID        the cases; those marked "other" run as OTHER_UID
+"""
+import errno
+import fcntl
+import os
+import socket
+import stat
+import sys
+
+
+def populate(lower, other):
+    def put(name, mode, text="data\n"):
+        path = os.path.join(lower, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def directory(name, mode):
+        path = os.path.join(lower, name)
+        os.mkdir(path)
+        os.chmod(path, mode)
+
+    put("secret", 0o600)
+    put("public", 0o644)
+    put("shared", 0o666)
+    put("lockfile", 0o666)
+    put("script", 0o644, "#!/bin/sh\nexit 0\n")
+    for name, mode in (("private", 0o700), ("traverse", 0o711), ("closed", 0o755)):
+        directory(name, mode)
+        put(os.path.join(name, "f"), 0o644)
+    directory("sticky", 0o1777)
+    put("sticky/root_file", 0o666)
+    os.chown(put("sticky/other_file", 0o644), other, other)
+
+
+def result_of(action):
+    try:
+        value = action()
+        return "ok" if value is None else str(value)
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def as_other(other, action):
+    """Runs action in a child process with OTHER's uid and gid and no groups."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        try:
+            os.setgroups([])
+            os.setresgid(other, other, other)
+            os.setresuid(other, other, other)
+            text = result_of(action)
+        except BaseException as e:  # anything else is a failure of the case itself
+            text = "error:" + type(e).__name__
+        os.write(write_end, text.encode())
+        os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while True:
+        chunk = os.read(read_end, 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    return b"".join(chunks).decode()
+
+
+def read_all(path, flags=os.O_RDONLY):
+    fd = os.open(path, flags)
+    try:
+        return os.read(fd, 100).decode().strip()
+    finally:
+        os.close(fd)
+
+
+def write_to(path, flags, text=b"x\n"):
+    fd = os.open(path, flags, 0o644)
+    try:
+        os.write(fd, text)
+    finally:
+        os.close(fd)
+
+
+def exec_script(path):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv(path, [path])
+        except OSError as e:
+            os._exit(100 + e.errno)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code >= 100:
+        raise OSError(code - 100, "exec")
+
+
+def chown_own_to_root(m):
+    path = os.path.join(m, "sticky", "mine")
+    write_to(path, os.O_WRONLY | os.O_CREAT)
+    os.chown(path, 0, 0)
+
+
+def fsync_file_and_dir(m):
+    path = os.path.join(m, "synced")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, b"synced\n")
+    os.fsync(fd)
+    os.close(fd)
+    dirfd = os.open(m, os.O_RDONLY | os.O_DIRECTORY)
+    os.fsync(dirfd)
+    os.close(dirfd)
+    return read_all(path)
+
+
+def unix_socket(m):
+    path = os.path.join(m, "sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(path)
+    peer, _ = server.accept()
+    client.sendall(b"hello")
+    got = peer.recv(5).decode()
+    for s in (peer, client, server):
+        s.close()
+    kind = "socket" if stat.S_ISSOCK(os.lstat(path).st_mode) else "not-a-socket"
+    os.unlink(path)
+    return f"{kind}:{got}"
+
+
+def posix_lock(m, other):
+    path = os.path.join(m, "lockfile")
+    fd = os.open(path, os.O_RDWR)
+    fcntl.lockf(fd, fcntl.LOCK_EX)
+
+    def try_lock():
+        theirs = os.open(path, os.O_RDWR)
+        try:
+            fcntl.lockf(theirs, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(theirs)
+
+    while_held = as_other(other, try_lock)
+    fcntl.lockf(fd, fcntl.LOCK_UN)
+    after = as_other(other, try_lock)
+    os.close(fd)
+    return f"held:{while_held},released:{after}"
+
+
+def device_node(m):
+    path = os.path.join(m, "null")
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    write_to(path, os.O_WRONLY)
+    return "read:" + read_all(path)
+
+
+def run(m, other):
+    p = lambda *names: os.path.join(m, *names)  # noqa: E731
+    other_cases = [
+        ("read_secret", lambda: read_all(p("secret"))),
+        ("read_public", lambda: read_all(p("public"))),
+        ("append_public", lambda: write_to(p("public"), os.O_WRONLY | os.O_APPEND)),
+        ("truncate_secret", lambda: os.truncate(p("secret"), 0)),
+        ("list_private", lambda: len(os.listdir(p("private")))),
+        ("stat_in_private", lambda: os.stat(p("private", "f")).st_size),
+        ("list_traverse", lambda: len(os.listdir(p("traverse")))),
+        ("read_in_traverse", lambda: read_all(p("traverse", "f"))),
+        ("create_in_closed", lambda: write_to(p("closed", "new"), os.O_WRONLY | os.O_CREAT)),
+        ("unlink_in_closed", lambda: os.unlink(p("closed", "f"))),
+        ("unlink_sticky_root_file", lambda: os.unlink(p("sticky", "root_file"))),
+        ("rename_sticky_root_file", lambda: os.rename(p("sticky", "root_file"), p("sticky", "x"))),
+        ("write_sticky_root_file", lambda: write_to(p("sticky", "root_file"), os.O_WRONLY)),
+        ("unlink_sticky_own", lambda: os.unlink(p("sticky", "other_file"))),
+        ("chmod_not_owner", lambda: os.chmod(p("public"), 0o777)),
+        ("chown_own_to_root", lambda: chown_own_to_root(m)),
+        ("utime_set_not_owner", lambda: os.utime(p("shared"), (1, 1))),
+        ("utime_now_writable", lambda: os.utime(p("shared"), None)),
+        ("setxattr_not_writable", lambda: os.setxattr(p("public"), "user.x", b"1")),
+        ("setxattr_writable", lambda: os.setxattr(p("shared"), "user.x", b"1")),
+        ("noatime_not_owner", lambda: read_all(p("public"), os.O_RDONLY | os.O_NOATIME)),
+        ("link_secret", lambda: os.link(p("secret"), p("sticky", "hl"))),
+        ("exec_without_x", lambda: exec_script(p("script"))),
+        ("access_secret_r", lambda: os.access(p("secret"), os.R_OK)),
+        ("access_shared_w", lambda: os.access(p("shared"), os.W_OK)),
+    ]
+    for name, action in other_cases:
+        print(name, as_other(other, action))
+    root_cases = [
+        ("root_exec_without_x", lambda: exec_script(p("script"))),
+        ("root_access_x", lambda: os.access(p("script"), os.X_OK)),
+        ("root_read_secret", lambda: read_all(p("secret"))),
+        ("fsync_file_and_dir", lambda: fsync_file_and_dir(m)),
+        ("unix_socket", lambda: unix_socket(m)),
+        ("posix_lock", lambda: posix_lock(m, other)),
+        ("device_node", lambda: device_node(m)),
+        ("statfs", lambda: "bsize:%d namemax:%d" % (os.statvfs(m).f_bsize, os.statvfs(m).f_namemax)),
+        ("chmod_then_other_reads", lambda: (os.chmod(p("secret"), 0o644),
+                                            as_other(other, lambda: read_all(p("secret"))))[1]),
+    ]
+    for name, action in root_cases:
+        print(name, result_of(action))
+
+
+def main():
+    command, where, other = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if command == "populate":
+        populate(where, other)
+    elif command == "run":
+        run(where, other)
+    else:
+        sys.exit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    main()
