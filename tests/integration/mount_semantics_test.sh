@@ -22,6 +22,11 @@ build_layers() {
   echo hidden >"$d/l2/opq/h"; touch "$d/l1/opq/.wh..wh..opq"; echo v >"$d/l1/opq/v"
   mkdir -p "$d/l2/xopq"; echo hidden >"$d/l2/xopq/h"
   setfattr -n user.overlay.opaque -v y "$d/l1/xopq"            # xattr-opaque directory
+  mkdir -p "$d"/l2/{fopq,topq} "$d"/l1/{fopq,topq}
+  echo hidden >"$d/l2/fopq/h"; echo hidden >"$d/l2/topq/h"; echo v >"$d/l1/topq/v"
+  setfattr -n user.fuseoverlayfs.opaque -v y "$d/l1/fopq"      # fuse-overlayfs's own marker
+  # overlayfs's trusted.* marker, which only root can set (the rootless run sees a merged one).
+  setfattr -n trusted.overlay.opaque -v y "$d/l1/topq" 2>/dev/null
   echo r1 >"$d/l2/ren/r1"; echo deep >"$d/l2/ren/sub/deep"
   echo g >"$d/l2/gonedir/g"; touch "$d/l1/.wh.gonedir"
   echo data >"$d/l2/hl1"; ln "$d/l2/hl1" "$d/l2/hl2"
@@ -57,7 +62,7 @@ run_checks() {
   check "mount returns once the mount is live" mount_union "$d"
   on_exit "fusermount3 -uz '$m'"
   expect_eq "root listing" "$(cd "$m" && ls -A | sort | tr '\n' ' ')" \
-    "a chardev dir hl1 hl2 links nl only2 opq owned pair1 pair2 ren sgid sparse sym xopq "
+    "a chardev dir fopq hl1 hl2 links nl only2 opq owned pair1 pair2 ren sgid sparse sym topq xopq "
   expect_eq "top layer wins" "$(cat "$m/a")" "l1a"
   check "OCI whiteout hides a lower file" test ! -e "$m/b"
   check "char 0/0 whiteout hides a lower file" test ! -e "$m/c"
@@ -67,6 +72,12 @@ run_checks() {
   expect_eq "a directory of one layer shows its count" "$(stat -c %h "$m/nl")" "3"
   expect_eq "marker-opaque directory hides lower" "$(ls -A "$m/opq" | tr '\n' ' ')" "v "
   expect_eq "xattr-opaque directory hides lower" "$(ls -A "$m/xopq" | tr '\n' ' ')" ""
+  expect_eq "fuse-overlayfs-opaque directory hides lower" "$(ls -A "$m/fopq" | tr '\n' ' ')" ""
+  if [ "$(id -u)" -eq 0 ] && ! in_user_namespace; then
+    expect_eq "trusted.overlay-opaque directory hides lower" "$(names "$m/topq")" "v "
+  else
+    expect_eq "trusted.* cannot be set here: the directory stays merged" "$(names "$m/topq")" "h v "
+  fi
   expect_eq "symlink" "$(readlink "$m/sym")" "a"
   expect_eq "sparse size" "$(stat -c %s "$m/sparse")" "10485760"
   expect_eq "xattr read through" "$(getfattr --absolute-names --only-values -n user.color "$m/a" 2>&1)" "blue"
