@@ -4,6 +4,7 @@
 
 #include "fuse/attributes.h"
 #include "fuse/new_entry.h"
+#include "fuse/new_entry_mode.h"
 #include "fuse/ops/open_file.h"
 #include "fuse/ops/ops.h"
 
@@ -16,8 +17,9 @@ void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
     Node& dir = fs.node(parent);
     prepare_new_entry(fs, dir, name);
     int flags = (fi->flags & ~(O_NOCTTY | O_NOFOLLOW)) | O_CREAT | O_EXCL | O_CLOEXEC;
-    const mode_t file_mode = S_IFREG | (mode & 07777);
-    UniqueFd fd(::openat(fs.dir_fd(dir, 0)->get(), name, flags, creation_mode(file_mode)));
+    const int dirfd = fs.dir_fd(dir, 0)->get();
+    const mode_t file_mode = new_entry_mode_in(dirfd, S_IFREG | (mode & 07777), request_umask(req));
+    UniqueFd fd(::openat(dirfd, name, flags, creation_mode(file_mode)));
     if (!fd) throw_errno("create", errno);
     NewEntry created = finish_new_entry(fs, req, dir, name, file_mode, 0);
     Node& node = *created.node;

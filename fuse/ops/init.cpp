@@ -13,6 +13,9 @@ void init(void* userdata, fuse_conn_info* conn) {
   // Access ACLs are enforced by the kernel from the system.posix_acl_* xattrs we pass through
   // (which turns on default_permissions: not for a mount made for archiving, which checks none).
   if (!fs.for_archiving) conn->want |= conn->capable & FUSE_CAP_POSIX_ACL;
+  // New files' modes come unmasked, with the caller's umask beside them: a directory's default
+  // ACL replaces the umask, and only the daemon sees the upper directory's (new_entry_mode.h).
+  conn->want |= conn->capable & FUSE_CAP_DONT_MASK;
   // Files need no handles either (ops/open_file.h): no OPEN, RELEASE or FLUSH. O_TRUNC then
   // comes as a truncating SETATTR, as the kernel does it for file systems without atomic_o_trunc.
   fs.no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;

@@ -4,6 +4,7 @@
 
 #include "fuse/attributes.h"
 #include "fuse/new_entry.h"
+#include "fuse/new_entry_mode.h"
 #include "fuse/ops/ops.h"
 
 namespace layerfs::fuse::ops {
@@ -33,8 +34,9 @@ void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev
     std::unique_lock lock(fs.tree);
     Node& dir = fs.node(parent);
     prepare_new_entry(fs, dir, name);
-    if (int err = make_backing_node(fs.dir_fd(dir, 0)->get(), name, mode, rdev))
-      throw_errno("mknod", err);
+    const int dirfd = fs.dir_fd(dir, 0)->get();
+    mode = new_entry_mode_in(dirfd, mode, request_umask(req));
+    if (int err = make_backing_node(dirfd, name, mode, rdev)) throw_errno("mknod", err);
     reply_new_entry(fs, req, finish_new_entry(fs, req, dir, name, mode, rdev));
   });
 }

@@ -11,7 +11,22 @@ import fcntl
 import os
 import socket
 import stat
+import struct
 import sys
+
+# POSIX ACLs as the kernel stores them in system.posix_acl_* xattrs: a version, then entries of
+# (tag, permissions, id).
+ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER = 0x01, 0x02, 0x04, 0x10, 0x20
+NO_ID = 0xFFFFFFFF
+
+
+def acl(*entries):
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+
+
+def acl_granting(other, perm, mask):
+    return acl((ACL_USER_OBJ, 6, NO_ID), (ACL_USER, perm, other), (ACL_GROUP_OBJ, 0, NO_ID),
+               (ACL_MASK, mask, NO_ID), (ACL_OTHER, 0, NO_ID))
 
 
 def populate(lower, other):
@@ -35,6 +50,13 @@ def populate(lower, other):
     for name, mode in (("private", 0o700), ("traverse", 0o711), ("closed", 0o755)):
         directory(name, mode)
         put(os.path.join(name, "f"), 0o644)
+    # Named-user ACL entries: the other user may read the first, not the second.
+    os.setxattr(put("acl_granted", 0o640), "system.posix_acl_access", acl_granting(other, 4, 4))
+    os.setxattr(put("acl_denied", 0o644), "system.posix_acl_access", acl_granting(other, 0, 4))
+    # New files in this directory give the other user read and write (a default ACL).
+    directory("acl_dir", 0o755)
+    os.setxattr(os.path.join(lower, "acl_dir"), "system.posix_acl_default",
+                acl_granting(other, 6, 6))
     directory("sticky", 0o1777)
     put("sticky/root_file", 0o666)
     os.chown(put("sticky/other_file", 0o644), other, other)
@@ -158,6 +180,14 @@ def posix_lock(m, other):
     return f"held:{while_held},released:{after}"
 
 
+def acl_of_new_file(m, other):
+    path = os.path.join(m, "acl_dir", "new")
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o666))
+    inherited = os.getxattr(path, "system.posix_acl_access").hex()
+    writes = as_other(other, lambda: write_to(path, os.O_WRONLY | os.O_APPEND))
+    return f"{inherited} other-writes:{writes}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -193,6 +223,8 @@ def run(m, other):
         ("exec_without_x", lambda: exec_script(p("script"))),
         ("access_secret_r", lambda: os.access(p("secret"), os.R_OK)),
         ("access_shared_w", lambda: os.access(p("shared"), os.W_OK)),
+        ("acl_read_granted", lambda: read_all(p("acl_granted"))),
+        ("acl_read_denied", lambda: read_all(p("acl_denied"))),
     ]
     for name, action in other_cases:
         print(name, as_other(other, action))
@@ -205,6 +237,11 @@ def run(m, other):
         ("posix_lock", lambda: posix_lock(m, other)),
         ("device_node", lambda: device_node(m)),
         ("statfs", lambda: "bsize:%d namemax:%d" % (os.statvfs(m).f_bsize, os.statvfs(m).f_namemax)),
+        ("acl_of_new_file", lambda: acl_of_new_file(m, other)),
+        ("chmod_masks_acl", lambda: (os.chmod(p("acl_granted"), 0o600),
+                                     as_other(other, lambda: read_all(p("acl_granted"))))[1]),
+        ("acl_removed", lambda: (os.removexattr(p("acl_denied"), "system.posix_acl_access"),
+                                 as_other(other, lambda: read_all(p("acl_denied"))))[1]),
         ("chmod_then_other_reads", lambda: (os.chmod(p("secret"), 0o644),
                                             as_other(other, lambda: read_all(p("secret"))))[1]),
     ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Permission checks (default_permissions: an ordinary user cannot read, write, list, delete, chmod
-# or chown what the layers' owners and modes forbid, sticky directories included) and special
+# or chown what the layers' owners, modes and POSIX ACLs forbid, sticky directories included; a
+# directory's default ACL, not the umask, sets a new file's mode and ACL) and special
 # files (fsync of files and directories, unix sockets, POSIX locks between processes, device
 # nodes, statfs), against kernel overlayfs as the oracle over the same lower layer
 # (tests/integration/access_cases.py). As root (the other user: layerfs-tester), then again as
