@@ -5,11 +5,13 @@
 
 #include <string>
 
+#include "fuse/attributes.h"
 #include "fuse/chown_request.h"
 #include "fuse/copy_up.h"
 #include "fuse/new_entry.h"
 #include "fuse/ops/ops.h"
 #include "fuse/path_fd.h"
+#include "fuse/posix_acl.h"
 #include "fuse/whiteout.h"
 #include "util/override_stat.h"
 
@@ -48,8 +50,16 @@ void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   int err;
   try {
     std::shared_lock lock(fs.tree);
-    length = get_xattr_raw(fs.locate(fs.node(ino)).at(), name, size ? value.data() : nullptr, size);
+    FileRef file = fs.locate(fs.node(ino));
+    length = get_xattr_raw(file.at(), name, size ? value.data() : nullptr, size);
     err = errno;
+    // An access ACL's class entries are the mode's bits: those the mount shows (posix_acl.h).
+    struct stat shown;
+    if (length > 0 && size > 0 && std::string_view(name) == "system.posix_acl_access" &&
+        presented_stat_at(file.at(), shown) == 0) {
+      std::string acl = value.substr(0, static_cast<size_t>(length));
+      if (set_acl_classes(acl, shown.st_mode)) value.replace(0, acl.size(), acl);
+    }
   } catch (const SysError& e) {
     length = -1;
     err = e.code();

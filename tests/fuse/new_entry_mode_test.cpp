@@ -1,4 +1,5 @@
-// A new entry's mode (fuse/new_entry_mode.h): the umask, or the directory's default ACL instead.
+// A new entry's mode (fuse/new_entry_mode.h): the umask, or the directory's default ACL instead;
+// and the ACL class entries it reads and a rootless mount rewrites (fuse/posix_acl.h).
 #include "fuse/new_entry_mode.h"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+
+#include "fuse/posix_acl.h"
 
 namespace layerfs::fuse {
 namespace {
@@ -53,6 +56,25 @@ TEST(NewEntryMode, AMalformedAclCountsAsNone) {
   std::string wrong_version = acl({{0x01, 7}});
   wrong_version[0] = 3;
   EXPECT_EQ(new_entry_mode(S_IFREG | 0666, 022, wrong_version), mode_t{S_IFREG | 0644});
+}
+
+TEST(PosixAcl, ClassesFollowTheModeAndNamedEntriesStay) {
+  std::string with_mask = acl({{0x01, 6}, {0x02, 6}, {0x04, 4}, {0x10, 6}, {0x20, 0}});
+  ASSERT_TRUE(set_acl_classes(with_mask, 0751));
+  std::optional<AclClasses> classes = acl_classes(with_mask);
+  ASSERT_TRUE(classes);
+  EXPECT_EQ(classes->owner, 7u);
+  EXPECT_EQ(classes->group, 5u);  // the mask
+  EXPECT_EQ(classes->other, 1u);
+  EXPECT_EQ(with_mask, acl({{0x01, 7}, {0x02, 6}, {0x04, 4}, {0x10, 5}, {0x20, 1}}));
+
+  std::string minimal = acl({{0x01, 6}, {0x04, 4}, {0x20, 4}});
+  ASSERT_TRUE(set_acl_classes(minimal, 0640));
+  EXPECT_EQ(minimal, acl({{0x01, 6}, {0x04, 4}, {0x20, 0}}));  // no mask: the group entry
+
+  std::string cut = "\x02\0\0";
+  EXPECT_FALSE(set_acl_classes(cut, 0777));
+  EXPECT_EQ(cut, "\x02\0\0");
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ def populate(lower, other):
     put("shared", 0o666)
     put("lockfile", 0o666)
     put("script", 0o644, "#!/bin/sh\nexit 0\n")
+    put("for_acl", 0o644)
     for name, mode in (("private", 0o700), ("traverse", 0o711), ("closed", 0o755)):
         directory(name, mode)
         put(os.path.join(name, "f"), 0o644)
@@ -57,6 +58,10 @@ def populate(lower, other):
     directory("acl_dir", 0o755)
     os.setxattr(os.path.join(lower, "acl_dir"), "system.posix_acl_default",
                 acl_granting(other, 6, 6))
+    directory("setgid", 0o2777)  # owned by root's group: new entries get that group
+    os.setxattr(put("colored", 0o644), "user.color", b"blue")
+    directory("replaced", 0o755)
+    put("replaced/old", 0o644)
     directory("sticky", 0o1777)
     put("sticky/root_file", 0o666)
     os.chown(put("sticky/other_file", 0o644), other, other)
@@ -188,6 +193,50 @@ def acl_of_new_file(m, other):
     return f"{inherited} other-writes:{writes}"
 
 
+def xattr_names(path):
+    return ",".join(sorted(os.listxattr(path, follow_symlinks=False))) or "-"
+
+
+def xattrs_after_copy_up(m):
+    path = os.path.join(m, "colored")
+    os.chmod(path, 0o640)  # copies the file up (its metadata at least)
+    return xattr_names(path)
+
+
+def xattrs_of_replaced_directory(m):
+    path = os.path.join(m, "replaced")
+    os.unlink(os.path.join(path, "old"))
+    os.rmdir(path)
+    os.mkdir(path)  # now opaque: the lower directory's entries stay hidden
+    return f"{xattr_names(path)} entries:{len(os.listdir(path))}"
+
+
+def new_entries_in_setgid(m, other):
+    def make():
+        os.mkdir(os.path.join(m, "setgid", "sub"), 0o755)
+        write_to(os.path.join(m, "setgid", "file"), os.O_WRONLY | os.O_CREAT)
+
+    made = as_other(other, make)
+    sub, new = os.stat(os.path.join(m, "setgid", "sub")), os.stat(os.path.join(m, "setgid", "file"))
+    return f"{made} sub:{oct(sub.st_mode)}:{sub.st_gid} file:{oct(new.st_mode)}:{new.st_gid}"
+
+
+def acls_of_new_directory(m):
+    path = os.path.join(m, "acl_dir", "subdir")
+    os.mkdir(path, 0o777)
+    access = os.getxattr(path, "system.posix_acl_access").hex()
+    default = os.getxattr(path, "system.posix_acl_default").hex()
+    return f"{oct(os.stat(path).st_mode)} access:{access} default:{default}"
+
+
+def acl_set_through_mount(m, other):
+    path = os.path.join(m, "for_acl")
+    os.setxattr(path, "system.posix_acl_access", acl_granting(other, 6, 6))
+    appends = as_other(other, lambda: write_to(path, os.O_WRONLY | os.O_APPEND))
+    acl = os.getxattr(path, "system.posix_acl_access").hex()
+    return f"{oct(os.stat(path).st_mode)} other-appends:{appends} acl:{acl}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -238,6 +287,13 @@ def run(m, other):
         ("device_node", lambda: device_node(m)),
         ("statfs", lambda: "bsize:%d namemax:%d" % (os.statvfs(m).f_bsize, os.statvfs(m).f_namemax)),
         ("acl_of_new_file", lambda: acl_of_new_file(m, other)),
+        ("acls_of_new_directory", lambda: acls_of_new_directory(m)),
+        ("acl_set_through_mount", lambda: acl_set_through_mount(m, other)),
+        ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
+        ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
+        ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),
+                                        xattr_names(p("fresh")))[1]),
+        ("new_entries_in_setgid", lambda: new_entries_in_setgid(m, other)),
         ("chmod_masks_acl", lambda: (os.chmod(p("acl_granted"), 0o600),
                                      as_other(other, lambda: read_all(p("acl_granted"))))[1]),
         ("acl_removed", lambda: (os.removexattr(p("acl_denied"), "system.posix_acl_access"),

@@ -1,0 +1,29 @@
+// POSIX ACLs in the kernel's xattr form (system.posix_acl_access and _default): a version, then
+// (tag, permissions, id) entries. An access ACL's owner, group-class and other entries are the
+// file's permission bits; a rootless daemon shows bits its backing files cannot have (it keeps
+// owner access to them), so what it shows of an ACL must follow what it shows of the mode.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+namespace layerfs::fuse {
+
+// The permissions of an ACL's three classes: owner, group class (the mask entry if there is one,
+// else the owning group's), other.
+struct AclClasses {
+  mode_t owner = 0;
+  mode_t group = 0;
+  mode_t other = 0;
+};
+
+// The classes of `acl`, or nothing when it is not a well-formed ACL.
+std::optional<AclClasses> acl_classes(const std::string& acl);
+
+// Sets the three class entries of `acl` from the permission bits of `mode`; false (and `acl`
+// untouched) when it is not a well-formed ACL.
+bool set_acl_classes(std::string& acl, mode_t mode);
+
+}  // namespace layerfs::fuse
