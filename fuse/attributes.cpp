@@ -85,7 +85,17 @@ int record_presented(FileAt at, const Presented& want, BackingStat& file, bool& 
     changed = true;
     return set_xattr(at, kOverrideStatXattr, format_override_stat(*file.recorded));
   }
-  if (symlink) return 0;
+  if (symlink) {
+    // No xattrs on symlinks: a symlink shows its native owner, which a daemon owning a range of
+    // ids (root in a user namespace with the user's subuids) can change; one that cannot keeps it.
+    if ((native.st_uid != want.uid || native.st_gid != want.gid) &&
+        chown_at(at, want.uid, want.gid) == 0) {
+      native.st_uid = want.uid;
+      native.st_gid = want.gid;
+      changed = true;
+    }
+    return 0;
+  }
   // The daemon itself must go on reading and writing files and directories, whatever mode they
   // are shown with; fifos and sockets it never opens, so they keep their mode natively.
   const mode_t real = perm | daemon_access(native.st_mode);

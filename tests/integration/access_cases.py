@@ -237,6 +237,14 @@ def acl_set_through_mount(m, other):
     return f"{oct(os.stat(path).st_mode)} other-appends:{appends} acl:{acl}"
 
 
+def symlink_owner(m, other):
+    path = os.path.join(m, "link")
+    os.symlink("public", path)
+    os.lchown(path, other, other)
+    st = os.lstat(path)
+    return f"{st.st_uid}:{st.st_gid}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -289,6 +297,7 @@ def run(m, other):
         ("acl_of_new_file", lambda: acl_of_new_file(m, other)),
         ("acls_of_new_directory", lambda: acls_of_new_directory(m)),
         ("acl_set_through_mount", lambda: acl_set_through_mount(m, other)),
+        ("symlink_owner", lambda: symlink_owner(m, other)),
         ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
         ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
         ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),
