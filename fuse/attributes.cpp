@@ -85,13 +85,18 @@ int record_presented(FileAt at, const Presented& want, BackingStat& file, bool& 
     changed = true;
     return set_xattr(at, kOverrideStatXattr, format_override_stat(*file.recorded));
   }
-  if (symlink) {
-    // No xattrs on symlinks: a symlink shows its native owner, which a daemon owning a range of
-    // ids (root in a user namespace with the user's subuids) can change; one that cannot keeps it.
+  if (symlink || S_ISFIFO(native.st_mode) || S_ISSOCK(native.st_mode)) {
+    // No user xattrs on these: they show their native owner and mode. A daemon owning a range of
+    // ids (root in a user namespace with the user's subuids) can change the owner; one that
+    // cannot keeps it. The daemon never opens them, so their mode needs no access of its own.
     if ((native.st_uid != want.uid || native.st_gid != want.gid) &&
         chown_at(at, want.uid, want.gid) == 0) {
       native.st_uid = want.uid;
       native.st_gid = want.gid;
+      changed = true;
+    }
+    if (!symlink && (native.st_mode & 07777) != perm && chmod_at(at, perm) == 0) {
+      native.st_mode = (native.st_mode & S_IFMT) | perm;
       changed = true;
     }
     return 0;

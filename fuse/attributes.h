@@ -43,9 +43,9 @@ int backing_stat_at(FileAt at, BackingStat& out);
 
 // Makes an upper file show `want`: chown/chmod as root; as a rootless daemon the real
 // mode keeps owner access (the daemon must go on reading and writing it) and whatever the real
-// file cannot express goes into the override xattr. A rootless daemon's symlinks (no xattrs on
-// them) show their native owner: changed where the daemon may chown (ids mapped to it), else
-// kept. 0 or errno.
+// file cannot express goes into the override xattr. A rootless daemon's symlinks, fifos and
+// sockets (no user xattrs on them) show their native owner and mode: the owner changed where the
+// daemon may chown (ids mapped to it), else kept. 0 or errno.
 int record_presented(FileAt at, const Presented& want);
 // The same for a file whose BackingStat is known (a file the daemon has just created has none
 // recorded): `file` follows the change, except the times it moved; `changed` says whether the

@@ -245,6 +245,36 @@ def symlink_owner(m, other):
     return f"{st.st_uid}:{st.st_gid}"
 
 
+def exact_times(m):
+    path = os.path.join(m, "shared")
+    os.utime(path, ns=(1_500_000_000_123_456_789, 1_600_000_000_987_654_321))
+    st = os.stat(path)
+    return f"{st.st_atime_ns} {st.st_mtime_ns}"
+
+
+def sparse_file(m):
+    path = os.path.join(m, "sparse")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.ftruncate(fd, 1 << 30)
+    os.pwrite(fd, b"x", 1 << 29)
+    os.close(fd)
+    st = os.stat(path)
+    return f"size:{st.st_size} blocks:{st.st_blocks}"
+
+
+def link_counts(m):
+    counts = [os.stat(os.path.join(m, *names)).st_nlink
+              for names in ((), ("private",), ("acl_dir",), ("sticky",), ("secret",))]
+    return " ".join(map(str, counts))
+
+
+def other_makes_fifo(m, other):
+    path = os.path.join(m, "sticky", "fifo")
+    made = as_other(other, lambda: os.mkfifo(path, 0o640))
+    st = os.stat(path)
+    return f"{made} {oct(st.st_mode)} {st.st_uid}:{st.st_gid}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -298,6 +328,10 @@ def run(m, other):
         ("acls_of_new_directory", lambda: acls_of_new_directory(m)),
         ("acl_set_through_mount", lambda: acl_set_through_mount(m, other)),
         ("symlink_owner", lambda: symlink_owner(m, other)),
+        ("exact_times", lambda: exact_times(m)),
+        ("sparse_file", lambda: sparse_file(m)),
+        ("link_counts", lambda: link_counts(m)),
+        ("other_makes_fifo", lambda: other_makes_fifo(m, other)),
         ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
         ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
         ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),
