@@ -275,6 +275,37 @@ def other_makes_fifo(m, other):
     return f"{made} {oct(st.st_mode)} {st.st_uid}:{st.st_gid}"
 
 
+def setuid_by_root(m):
+    path = os.path.join(m, "script")
+    os.chmod(path, 0o4755)
+    return oct(os.stat(path).st_mode)
+
+
+def others_own_files(m, other):
+    home = os.path.join(m, "sticky", "home")
+
+    def make():
+        os.mkdir(home, 0o700)
+        path = os.path.join(home, "mine")
+        write_to(path, os.O_WRONLY | os.O_CREAT)
+        os.chmod(path, 0o600)
+        os.link(path, os.path.join(home, "also"))
+        os.setxattr(path, "user.note", b"hi")
+        return xattr_names(path)
+
+    made = as_other(other, make)
+    st = os.stat(os.path.join(home, "also"))
+    root_reads = read_all(os.path.join(home, "mine"))
+    return f"{made} {oct(st.st_mode)} {st.st_uid}:{st.st_gid} nlink:{st.st_nlink} root:{root_reads}"
+
+
+def file_capability(m):
+    path = os.path.join(m, "script")
+    # VFS_CAP_REVISION_2 with the effective flag: cap_net_raw (13) permitted.
+    os.setxattr(path, "security.capability", struct.pack("<IIIII", 0x02000001, 1 << 13, 0, 0, 0))
+    return os.getxattr(path, "security.capability").hex()
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -332,6 +363,9 @@ def run(m, other):
         ("sparse_file", lambda: sparse_file(m)),
         ("link_counts", lambda: link_counts(m)),
         ("other_makes_fifo", lambda: other_makes_fifo(m, other)),
+        ("setuid_by_root", lambda: setuid_by_root(m)),
+        ("others_own_files", lambda: others_own_files(m, other)),
+        ("file_capability", lambda: file_capability(m)),
         ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
         ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
         ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),
