@@ -17,10 +17,10 @@ namespace layerfs::fuse {
 mode_t new_entry_mode(mode_t requested, mode_t umask,
                       const std::optional<std::string>& default_acl);
 
-// The umask of the caller of a create, mkdir or mknod request.
-inline mode_t request_umask(fuse_req_t req) { return fuse_req_ctx(req)->umask; }
-
 // The same, reading the default ACL of the directory `dirfd` names.
 mode_t new_entry_mode_in(int dirfd, mode_t requested, mode_t umask);
+
+// The umask of the caller of a create, mkdir or mknod request.
+inline mode_t request_umask(fuse_req_t req) { return fuse_req_ctx(req)->umask; }
 
 }  // namespace layerfs::fuse

@@ -4,6 +4,7 @@
 #include <sys/xattr.h>
 
 #include <string>
+#include <string_view>
 
 #include "fuse/attributes.h"
 #include "fuse/chown_request.h"
