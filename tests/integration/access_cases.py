@@ -62,6 +62,11 @@ def populate(lower, other):
     os.setxattr(put("colored", 0o644), "user.color", b"blue")
     directory("replaced", 0o755)
     put("replaced/old", 0o644)
+    # The other user's fifo and symlink: copied up by a rename, they keep their owner.
+    os.mkfifo(os.path.join(lower, "others_fifo"), 0o620)
+    os.chown(os.path.join(lower, "others_fifo"), other, other)
+    os.symlink("public", os.path.join(lower, "others_link"))
+    os.lchown(os.path.join(lower, "others_link"), other, other)
     directory("sticky", 0o1777)
     put("sticky/root_file", 0o666)
     os.chown(put("sticky/other_file", 0o644), other, other)
@@ -306,6 +311,28 @@ def file_capability(m):
     return os.getxattr(path, "security.capability").hex()
 
 
+def owners_after_rename(m):
+    owners = []
+    for name in ("others_fifo", "others_link"):
+        os.rename(os.path.join(m, name), os.path.join(m, name + "_moved"))
+        st = os.lstat(os.path.join(m, name + "_moved"))
+        owners.append(f"{oct(st.st_mode)}:{st.st_uid}:{st.st_gid}")
+    return " ".join(owners)
+
+
+def other_binds_socket(m, other):
+    path = os.path.join(m, "sticky", "their_sock")
+
+    def bind():
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.close()
+
+    bound = as_other(other, bind)
+    st = os.lstat(path)
+    return f"{bound} socket:{stat.S_ISSOCK(st.st_mode)} {st.st_uid}:{st.st_gid}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -366,6 +393,8 @@ def run(m, other):
         ("setuid_by_root", lambda: setuid_by_root(m)),
         ("others_own_files", lambda: others_own_files(m, other)),
         ("file_capability", lambda: file_capability(m)),
+        ("owners_after_rename", lambda: owners_after_rename(m)),
+        ("other_binds_socket", lambda: other_binds_socket(m, other)),
         ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
         ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
         ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),
