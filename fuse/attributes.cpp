@@ -102,7 +102,7 @@ int record_presented(FileAt at, const Presented& want, BackingStat& file, bool& 
     return 0;
   }
   // The daemon itself must go on reading and writing files and directories, whatever mode they
-  // are shown with; fifos and sockets it never opens, so they keep their mode natively.
+  // are shown with.
   const mode_t real = perm | daemon_access(native.st_mode);
   if ((native.st_mode & 07777) != real) {
     if (int err = chmod_at(at, real)) return err;

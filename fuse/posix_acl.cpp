@@ -24,39 +24,40 @@ uint16_t tag_at(const std::string& acl, size_t at) {
   return tag;
 }
 
-bool has_mask(const std::string& acl) {
+// Calls visit(shift, offset) for each class entry of a well-formed `acl`: where its permissions
+// sit in a mode (6 owner, 3 group class, 0 other) and where they sit in `acl`.
+template <typename Visit>
+void visit_classes(const std::string& acl, Visit visit) {
+  uint16_t group_tag = kGroupObj;
   for (size_t at = kHeaderSize; at < acl.size(); at += kEntrySize)
-    if (tag_at(acl, at) == kMask) return true;
-  return false;
+    if (tag_at(acl, at) == kMask) group_tag = kMask;
+  for (size_t at = kHeaderSize; at < acl.size(); at += kEntrySize) {
+    const uint16_t tag = tag_at(acl, at);
+    if (tag == kUserObj) visit(6, at + kPermOffset);
+    if (tag == group_tag) visit(3, at + kPermOffset);
+    if (tag == kOther) visit(0, at + kPermOffset);
+  }
 }
 
 }  // namespace
 
-std::optional<AclClasses> acl_classes(const std::string& acl) {
+std::optional<mode_t> acl_permission_bits(const std::string& acl) {
   if (!well_formed(acl)) return std::nullopt;
-  AclClasses classes{7, 7, 7};
-  const uint16_t group_tag = has_mask(acl) ? kMask : kGroupObj;
-  for (size_t at = kHeaderSize; at < acl.size(); at += kEntrySize) {
+  mode_t bits = 0777;
+  visit_classes(acl, [&](int shift, size_t offset) {
     uint16_t perm = 0;
-    std::memcpy(&perm, acl.data() + at + kPermOffset, sizeof perm);
-    const uint16_t tag = tag_at(acl, at);
-    if (tag == kUserObj) classes.owner = perm & 7;
-    if (tag == group_tag) classes.group = perm & 7;
-    if (tag == kOther) classes.other = perm & 7;
-  }
-  return classes;
+    std::memcpy(&perm, acl.data() + offset, sizeof perm);
+    bits = (bits & ~(mode_t{7} << shift)) | mode_t{perm & 7u} << shift;
+  });
+  return bits;
 }
 
 bool set_acl_classes(std::string& acl, mode_t mode) {
   if (!well_formed(acl)) return false;
-  const uint16_t group_tag = has_mask(acl) ? kMask : kGroupObj;
-  for (size_t at = kHeaderSize; at < acl.size(); at += kEntrySize) {
-    const uint16_t tag = tag_at(acl, at);
-    int shift = tag == kUserObj ? 6 : tag == group_tag ? 3 : tag == kOther ? 0 : -1;
-    if (shift < 0) continue;
+  visit_classes(acl, [&](int shift, size_t offset) {
     const uint16_t perm = (mode >> shift) & 7;
-    std::memcpy(acl.data() + at + kPermOffset, &perm, sizeof perm);
-  }
+    std::memcpy(acl.data() + offset, &perm, sizeof perm);
+  });
   return true;
 }
 

@@ -11,16 +11,9 @@
 
 namespace layerfs::fuse {
 
-// The permissions of an ACL's three classes: owner, group class (the mask entry if there is one,
-// else the owning group's), other.
-struct AclClasses {
-  mode_t owner = 0;
-  mode_t group = 0;
-  mode_t other = 0;
-};
-
-// The classes of `acl`, or nothing when it is not a well-formed ACL.
-std::optional<AclClasses> acl_classes(const std::string& acl);
+// The permission bits `acl`'s three classes make: owner, group class (the mask entry if there is
+// one, else the owning group's), other. Nothing when it is not a well-formed ACL.
+std::optional<mode_t> acl_permission_bits(const std::string& acl);
 
 // Sets the three class entries of `acl` from the permission bits of `mode`; false (and `acl`
 // untouched) when it is not a well-formed ACL.
