@@ -46,10 +46,20 @@ std::shared_ptr<Node> InodeTable::add_child(Node& parent, std::shared_ptr<Node> 
     it->second->nlookup++;
     return it->second->self;
   }
-  child->nlookup = 1;
-  child->self = child;
-  if (!child->is_dir()) by_ino_.emplace(child->ino, child.get());
+  adopt_locked(child);
   return child;
+}
+
+std::shared_ptr<Node> InodeTable::add_unnamed(std::shared_ptr<Node> node) {
+  std::lock_guard lock(mutex_);
+  adopt_locked(node);
+  return node;
+}
+
+void InodeTable::adopt_locked(const std::shared_ptr<Node>& node) {
+  node->nlookup = 1;
+  node->self = node;
+  if (!node->is_dir()) by_ino_.emplace(node->ino, node.get());
 }
 
 void InodeTable::ref(Node& node) {

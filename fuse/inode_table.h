@@ -33,6 +33,8 @@ class InodeTable {
   // Registers a fresh child with one lookup reference. If another thread registered the same
   // name meanwhile, that node wins and gets the reference instead.
   std::shared_ptr<Node> add_child(Node& parent, std::shared_ptr<Node> child);
+  // Registers a fresh node that no name leads to (an O_TMPFILE file) with one lookup reference.
+  std::shared_ptr<Node> add_unnamed(std::shared_ptr<Node> node);
   // A shared reference to a node the kernel holds (null if it was forgotten meanwhile).
   std::shared_ptr<Node> hold(Node& node);
   // Adds one lookup reference to a node the caller holds (readdirplus, link, create).
@@ -52,6 +54,8 @@ class InodeTable {
 
  private:
   void detach_locked(Node& node);
+  // The kernel now holds `node` once.
+  void adopt_locked(const std::shared_ptr<Node>& node);
 
   std::mutex mutex_;
   std::unordered_multimap<uint64_t, Node*> by_ino_;

@@ -28,6 +28,10 @@ struct NewEntry {
 NewEntry finish_new_entry(UnionFs& fs, fuse_req_t req, Node& dir, const std::string& name,
                           mode_t mode, dev_t rdev, bool own_it = true);
 
+// The same for a regular file just made without a name (O_TMPFILE) in `dir` and open as `fd`: its
+// node is reached through its own fd, as a removed file's is, until a hard link names it.
+NewEntry finish_unnamed_file(UnionFs& fs, fuse_req_t req, Node& dir, int fd, mode_t mode);
+
 // Replies to mkdir, mknod, symlink or link with the new entry.
 void reply_new_entry(UnionFs& fs, fuse_req_t req, const NewEntry& created);
 

@@ -22,6 +22,7 @@
 #include "fuse/init_reply.h"
 #include "fuse/ops/ops.h"
 #include "fuse/session_loop.h"
+#include "fuse/tmpfile_request.h"
 #include "fuse/union_fs.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -63,6 +64,12 @@ class SessionSource : public RequestSource {
   void process(const fuse_buf& buf) override {
     if (std::optional<uint32_t> offered = init_request_flags(buf))
       return serve_init(session_, buf, *offered & init_flags_libfuse_drops());
+    if (std::optional<std::vector<char>> create = tmpfile_as_create(buf)) {
+      fuse_buf as_create = buf;
+      as_create.mem = create->data();
+      as_create.size = create->size();
+      return fuse_session_process_buf(session_, &as_create);
+    }
     fuse_session_process_buf(session_, &buf);
   }
   bool request_waiting() override {

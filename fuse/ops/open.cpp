@@ -47,9 +47,7 @@ void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   int fd = file_fd(fi);
   // A file that gained a name while open for writing was opened without FLUSH: its other names
   // learn of the writes here, at the last close.
-  struct stat st;
-  if ((fi->flags & O_ACCMODE) != O_RDONLY && ::fstat(fd, &st) == 0 && st.st_nlink > 1)
-    invalidate_aliases(fs, node.ino, &node);
+  if ((fi->flags & O_ACCMODE) != O_RDONLY) tell_other_nodes_after_writes(fs, node, fd);
   ::close(fd);
   fuse_reply_err(req, 0);
 }
@@ -63,12 +61,10 @@ void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   int err = ::close(::dup(fd)) == 0 ? 0 : errno;
   // The other names of a file with several links have cached a size and times the writes through
   // this one changed: a later open of those must see them (close-to-open consistency).
-  struct stat st;
   int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0 && (flags & O_ACCMODE) != O_RDONLY && ::fstat(fd, &st) == 0 && st.st_nlink > 1) {
+  if (flags >= 0 && (flags & O_ACCMODE) != O_RDONLY) {
     UnionFs& fs = union_fs(req);
-    Node& node = fs.node(ino);
-    invalidate_aliases(fs, node.ino, &node);
+    tell_other_nodes_after_writes(fs, fs.node(ino), fd);
   }
   fuse_reply_err(req, err);
 }

@@ -65,15 +65,28 @@ RequestFile RequestFile::for_writing(UnionFs& fs, fuse_ino_t ino, const fuse_fil
 void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,
                        const std::function<void()>& reply) {
   struct stat st;
-  if (::fstat(file.fd(), &st) != 0 || st.st_nlink < 2) return reply();
+  if (::fstat(file.fd(), &st) != 0 || st.st_nlink == 0) return reply();
   Node& node = fs.node(ino);
   uint64_t shown_ino;
   {
     std::shared_lock lock(fs.tree);
+    if (!reached_by_other_nodes(node, st)) return reply();
     shown_ino = node.ino;
   }
   // Not under the tree lock: the kernel may wait for a request that needs it.
   fs.alias_telling.after_change(shown_ino, fs.table.id_of(node), reply);
+}
+
+void tell_other_nodes_after_writes(UnionFs& fs, Node& node, int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return;
+  uint64_t shown_ino;
+  {
+    std::shared_lock lock(fs.tree);
+    if (!reached_by_other_nodes(node, st)) return;
+    shown_ino = node.ino;
+  }
+  invalidate_aliases(fs, shown_ino, &node);
 }
 
 }  // namespace layerfs::fuse::ops

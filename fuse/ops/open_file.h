@@ -47,6 +47,17 @@ class RequestFile {
 void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,
                        const std::function<void()>& reply);
 
+// Whether the kernel may reach the file of `node` (backing stat `st`) through other nodes, whose
+// cached attributes and pages a change through this one leaves stale: the file has other names,
+// or `node` has lost its own (unlinked while open, or made by O_TMPFILE and linked since) while a
+// name still leads there. Needs the tree lock (shared is enough).
+inline bool reached_by_other_nodes(const Node& node, const struct stat& st) {
+  return st.st_nlink > 1 || (node.removed && st.st_nlink == 1);
+}
+
+// After writes through `fd`, a file handle of `node`: the file's other nodes learn of them.
+void tell_other_nodes_after_writes(UnionFs& fs, Node& node, int fd);
+
 // The kernel page cache contract for an open file. A file served from a lower layer never
 // changes, and an upper file changes only through this mount, whose writes update the cache, so
 // the cache survives reopening, except for a file with several names (a write through one node

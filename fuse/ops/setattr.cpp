@@ -88,7 +88,7 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
           "stat");
     struct stat st = backing.shown();
     present_node(node, st);
-    if (!node.is_dir() && st.st_nlink > 1 &&
+    if (!node.is_dir() && reached_by_other_nodes(node, st) &&
         (to_set &
          (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE)))
       invalidate_aliases(fs, node.ino, &node);

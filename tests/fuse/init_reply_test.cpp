@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/fuse/raw_request.h"
+
 namespace layerfs::fuse {
 namespace {
 
@@ -27,13 +29,6 @@ std::vector<char> request(uint32_t opcode, uint32_t flags) {
   std::memcpy(bytes.data(), &header, sizeof header);
   std::memcpy(bytes.data() + sizeof header, &init, sizeof init);
   return bytes;
-}
-
-fuse_buf buffer_of(std::vector<char>& bytes) {
-  fuse_buf buf = {};
-  buf.mem = bytes.data();
-  buf.size = bytes.size();
-  return buf;
 }
 
 std::vector<char> init_reply(int32_t error, uint32_t flags) {

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/fuse/raw_request.h"
+
 namespace layerfs::fuse {
 namespace {
 
@@ -43,13 +45,6 @@ std::vector<char> raw_request(uint32_t opcode, uint64_t unique,
   std::memcpy(raw.data() + 8, &unique, 8);
   if (!argument.empty()) std::memcpy(raw.data() + 40, argument.data(), argument.size() * 4);
   return raw;
-}
-
-fuse_buf buffer_of(std::vector<char>& raw) {
-  fuse_buf buf = {};
-  buf.mem = raw.data();
-  buf.size = raw.size();
-  return buf;
 }
 
 class PipeSource : public RequestSource {

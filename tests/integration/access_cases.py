@@ -333,6 +333,86 @@ def other_binds_socket(m, other):
     return f"{bound} socket:{stat.S_ISSOCK(st.st_mode)} {st.st_uid}:{st.st_gid}"
 
 
+def link_open_file(fd, path):
+    """Gives the open file `fd` the name `path` (how an O_TMPFILE file is kept)."""
+    dirfd = os.open(os.path.dirname(path), os.O_PATH)
+    try:
+        os.link(f"/proc/self/fd/{fd}", os.path.basename(path), dst_dir_fd=dirfd)
+    finally:
+        os.close(dirfd)
+
+
+def tmpfile_linked(m):
+    """An O_TMPFILE file in a lower directory: unnamed until linked, then one file."""
+    directory = os.path.join(m, "closed")
+    fd = os.open(directory, os.O_TMPFILE | os.O_RDWR, 0o640)
+    try:
+        os.write(fd, b"first\n")
+        st = os.fstat(fd)
+        unnamed = f"{oct(st.st_mode)} nlink:{st.st_nlink} size:{st.st_size}"
+        names = len(os.listdir(directory))
+        link_open_file(fd, os.path.join(directory, "kept"))
+        os.write(fd, b"second\n")
+        named = os.stat(os.path.join(directory, "kept"))
+        same = named.st_ino == os.fstat(fd).st_ino
+        content = read_all(os.path.join(directory, "kept")).replace("\n", "+")
+        return (f"{unnamed} names:{names} linked:{oct(named.st_mode)} nlink:{named.st_nlink} "
+                f"{named.st_uid}:{named.st_gid} fd_nlink:{os.fstat(fd).st_nlink} same_ino:{same} "
+                f"read:{content} names:{len(os.listdir(directory))}")
+    finally:
+        os.close(fd)
+
+
+def write_after_unlinking_one_name(m):
+    """Writes through a file whose name was unlinked show through its other name."""
+    first, second = os.path.join(m, "first_name"), os.path.join(m, "second_name")
+    write_to(first, os.O_WRONLY | os.O_CREAT, b"one\n")
+    os.link(first, second)
+    fd = os.open(first, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.unlink(first)
+        size_before = f"{os.stat(second).st_size}:{read_all(second)}"
+        os.write(fd, b"two\n")
+    finally:
+        os.close(fd)
+    st = os.stat(second)
+    return f"{size_before} {st.st_size} nlink:{st.st_nlink} read:{read_all(second).replace(chr(10), '+')}"
+
+
+def tmpfile_exclusive(m):
+    fd = os.open(m, os.O_TMPFILE | os.O_WRONLY | os.O_EXCL, 0o600)
+    try:
+        return result_of(lambda: link_open_file(fd, os.path.join(m, "never")))
+    finally:
+        os.close(fd)
+
+
+def tmpfile_in_acl_dir(m):
+    fd = os.open(os.path.join(m, "acl_dir"), os.O_TMPFILE | os.O_RDWR, 0o666)
+    try:
+        path = os.path.join(m, "acl_dir", "from_tmpfile")
+        link_open_file(fd, path)
+        return f"{oct(os.stat(path).st_mode)} {os.getxattr(path, 'system.posix_acl_access').hex()}"
+    finally:
+        os.close(fd)
+
+
+def tmpfile_by_other(m, other):
+    path = os.path.join(m, "sticky", "their_tmpfile")
+
+    def make():
+        fd = os.open(os.path.join(m, "sticky"), os.O_TMPFILE | os.O_WRONLY, 0o640)
+        try:
+            os.write(fd, b"theirs\n")
+            link_open_file(fd, path)
+        finally:
+            os.close(fd)
+
+    made = as_other(other, make)
+    st = os.stat(path)
+    return f"{made} {oct(st.st_mode)} {st.st_uid}:{st.st_gid} read:{read_all(path)}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -370,6 +450,7 @@ def run(m, other):
         ("access_shared_w", lambda: os.access(p("shared"), os.W_OK)),
         ("acl_read_granted", lambda: read_all(p("acl_granted"))),
         ("acl_read_denied", lambda: read_all(p("acl_denied"))),
+        ("tmpfile_in_closed", lambda: os.close(os.open(p("closed"), os.O_TMPFILE | os.O_RDWR))),
     ]
     for name, action in other_cases:
         print(name, as_other(other, action))
@@ -395,6 +476,11 @@ def run(m, other):
         ("file_capability", lambda: file_capability(m)),
         ("owners_after_rename", lambda: owners_after_rename(m)),
         ("other_binds_socket", lambda: other_binds_socket(m, other)),
+        ("tmpfile_linked", lambda: tmpfile_linked(m)),
+        ("write_after_unlinking_one_name", lambda: write_after_unlinking_one_name(m)),
+        ("tmpfile_exclusive", lambda: tmpfile_exclusive(m)),
+        ("tmpfile_in_acl_dir", lambda: tmpfile_in_acl_dir(m)),
+        ("tmpfile_by_other", lambda: tmpfile_by_other(m, other)),
         ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
         ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
         ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),

@@ -21,7 +21,7 @@ constexpr Weighted kWeights[] = {
     {OpKind::Chmod, 4},       {OpKind::Chown, 3},       {OpKind::Symlink, 3},
     {OpKind::SetXattr, 5},    {OpKind::RemoveXattr, 2}, {OpKind::Mkfifo, 1},
     {OpKind::RecreateDir, 3}, {OpKind::ReadFile, 6},    {OpKind::ListDir, 6},
-    {OpKind::Stat, 4},
+    {OpKind::Stat, 4},        {OpKind::TmpfileLink, 2},
 };
 
 }  // namespace
@@ -73,6 +73,7 @@ Operation OpGenerator::next(const TreeSnapshot& current) {
   ++counter_;
   switch (kind) {
     case OpKind::Create:
+    case OpKind::TmpfileLink:
       op.path = random_.percent(85) ? new_path() : any_path();
       op.mode = mode() | 0200;
       op.length = random_.between(0, 5000);

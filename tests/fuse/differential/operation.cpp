@@ -96,6 +96,19 @@ Outcome stat_path(int root, const std::string& path, bool nlink) {
   return {.observed = out.str()};
 }
 
+Outcome tmpfile_link(int root_fd, const Operation& op) {
+  const size_t slash = op.path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : op.path.substr(0, slash);
+  UniqueFd fd(::openat(root_fd, at(dir), O_TMPFILE | O_WRONLY | O_CLOEXEC, op.mode));
+  if (!fd) return failed();
+  Outcome out = write_all(fd.get(), pattern_bytes(op.seed, op.length), nullptr);
+  if (out.error != 0) return out;
+  const std::string open_file = "/proc/self/fd/" + std::to_string(fd.get());
+  if (::linkat(AT_FDCWD, open_file.c_str(), root_fd, at(op.path), AT_SYMLINK_FOLLOW) != 0)
+    return failed();
+  return {};
+}
+
 Outcome recreate_dir(const std::string& root, int root_fd, const Operation& op) {
   struct stat st;
   if (::fstatat(root_fd, at(op.path), &st, AT_SYMLINK_NOFOLLOW) != 0) return failed();
@@ -170,6 +183,8 @@ Outcome apply(const Operation& op, const std::string& root, Side side,
       break;
     case OpKind::RecreateDir:
       return recreate_dir(root, r, op);
+    case OpKind::TmpfileLink:
+      return tmpfile_link(r, op);
     case OpKind::ReadFile:
       return read_file(r, op.path);
     case OpKind::ListDir:
@@ -241,6 +256,10 @@ std::string describe(const Operation& op) {
       break;
     case OpKind::Mkfifo:
       out << "mkfifo(" << q(op.path) << ", " << mode(op.mode) << ")";
+      break;
+    case OpKind::TmpfileLink:
+      out << "tmpfile_link(" << q(op.path) << ", " << mode(op.mode) << ", " << op.length
+          << " bytes)  # O_TMPFILE in its directory, written, then linked";
       break;
     case OpKind::RecreateDir:
       out << "recreate_dir(" << q(op.path) << ", " << mode(op.mode) << ")  # rm -rf + mkdir";

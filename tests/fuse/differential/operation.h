@@ -26,6 +26,8 @@ enum class OpKind {
   RemoveXattr,      // lremovexattr(path, name)
   Mkfifo,           // mkfifo(path, mode)
   RecreateDir,      // remove the tree at path, then mkdir(path): opaque recreation over a lower dir
+  TmpfileLink,      // open(path's directory, O_TMPFILE|O_WRONLY, mode) + write length bytes +
+                    // link the open file to path (through /proc/self/fd)
   ReadFile,         // observe: size and sha256 of the bytes read
   ListDir,          // observe: the sorted names of a directory
   Stat,             // observe: lstat type, mode, size and link count (non-directories)
