@@ -35,6 +35,12 @@ std::vector<std::string> docker_style_arguments(int argc, char** argv) {
   return args;
 }
 
+// containers/storage runs an overlay mount_program as `PROGRAM -o OPTIONS MOUNTPOINT`, the way
+// fuse-overlayfs is called: for layerfs that is `layerfs mount -o OPTIONS MOUNTPOINT`.
+void as_mount_program(std::vector<std::string>& args) {
+  if (args.size() > 1 && args[1] == "-o") args.insert(args.begin() + 1, "mount");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +68,7 @@ int main(int argc, char** argv) {
 
   try {
     auto args = docker_style_arguments(argc, argv);
+    as_mount_program(args);
     std::vector<char*> pointers;
     for (auto& arg : args) pointers.push_back(arg.data());
     app.parse(static_cast<int>(pointers.size()), pointers.data());

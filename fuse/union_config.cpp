@@ -84,6 +84,12 @@ UnionConfig parse_mount_options(const std::string& options) {
       } else {
         throw UserError("mount option whiteout= must be oci or kernel, not \"" + value + "\"");
       }
+    } else if (key == "volatile") {
+      config.volatile_upper = true;
+    } else if (key == "fsync") {
+      if (value != "0" && value != "1")
+        throw UserError("mount option fsync= must be 0 or 1, not \"" + value + "\"");
+      config.volatile_upper = value == "0";
     } else if (key == "ro") {
       read_only = true;
     } else if (!is_generic_mount_option(option)) {

@@ -20,6 +20,9 @@ struct UnionConfig {
   std::string work_dir;                 // same fs as upper; temp names for atomic copy-up
   WhiteoutStyle whiteouts = WhiteoutStyle::Oci;
   std::vector<std::string> extra_options;  // unknown -o options (warned about, ignored)
+  // overlayfs's `volatile` (fuse-overlayfs: `fsync=0`), which containers/storage passes to its
+  // mount program: fsync and fsyncdir return at once, syncing nothing (a crash may lose writes).
+  bool volatile_upper = false;
   // A mount that a tar writer reads (export): user.containers.override_stat, normally private,
   // is shown, so recorded owners that the reader's user namespace cannot name are kept; and the
   // kernel checks no permissions (a root that cannot name a directory's owner could not enter).

@@ -37,6 +37,7 @@ UnionFs::UnionFs(const UnionConfig& config)
       table(make_root(layers)),
       dir_fds(FdCache::default_capacity()),
       for_archiving(config.for_archiving),
+      volatile_upper(config.volatile_upper),
       alias_telling([this](uint64_t ino, fuse_ino_t except) {
         invalidate_aliases(*this, ino, except, /*data=*/true);
       }) {}

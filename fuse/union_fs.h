@@ -58,6 +58,8 @@ class UnionFs {
   double timeout = 86400.0;
   fuse_session* session = nullptr;
   const bool for_archiving;
+  // fsync and fsyncdir sync nothing (UnionConfig::volatile_upper).
+  const bool volatile_upper;
   // The kernel opens directories without asking us (set at init; see ops/readdir.cpp).
   std::atomic<bool> no_opendir{false};
   // Likewise for files (ops/open_file.h).

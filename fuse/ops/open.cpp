@@ -71,6 +71,7 @@ void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
   UnionFs& fs = union_fs(req);
+  if (fs.volatile_upper) return (void)fuse_reply_err(req, 0);
   guarded(req, [&] {
     RequestFile file = RequestFile::for_reading(fs, ino, fi);
     int res = datasync ? ::fdatasync(file.fd()) : ::fsync(file.fd());

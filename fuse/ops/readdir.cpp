@@ -127,6 +127,7 @@ void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
 
 void fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* /*fi*/) {
   UnionFs& fs = union_fs(req);
+  if (fs.volatile_upper) return (void)fuse_reply_err(req, 0);
   int err = 0;
   {
     std::shared_lock lock(fs.tree);

@@ -33,6 +33,17 @@ TEST(ParseMountOptions, WhiteoutStyleAndReadOnly) {
   EXPECT_TRUE(config.work_dir.empty());
 }
 
+TEST(ParseMountOptions, VolatileAndFsyncZeroSkipSyncs) {
+  EXPECT_FALSE(parse_mount_options("lowerdir=/a").volatile_upper);
+  // As containers/storage passes them to a mount program, an empty option included.
+  auto config = parse_mount_options("lowerdir=/a,upperdir=/u,workdir=/w,,volatile");
+  EXPECT_TRUE(config.volatile_upper);
+  EXPECT_TRUE(config.extra_options.empty());
+  EXPECT_TRUE(parse_mount_options("lowerdir=/a,fsync=0").volatile_upper);
+  EXPECT_FALSE(parse_mount_options("lowerdir=/a,fsync=0,fsync=1").volatile_upper);
+  EXPECT_THROW(parse_mount_options("lowerdir=/a,fsync=yes"), UserError);
+}
+
 TEST(ParseMountOptions, RelativePathsBecomeAbsolute) {
   auto config = parse_mount_options("lowerdir=rel");
   ASSERT_EQ(config.lower_dirs.size(), 1u);
