@@ -45,7 +45,9 @@ void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
   guarded(req, [&] {
     std::unique_lock lock(fs.tree);
     Node& dir = fs.node(parent);
-    const int flags = fi->flags & ~(O_NOCTTY | O_NOFOLLOW | O_CREAT);
+    // The kernel bypasses its page cache for an O_DIRECT file itself; the data it sends sits
+    // unaligned in libfuse's buffer, which an O_DIRECT backing file refuses (EINVAL).
+    const int flags = fi->flags & ~(O_NOCTTY | O_NOFOLLOW | O_CREAT | O_DIRECT);
     UniqueFd fd;
     NewEntry created = name == kTmpfileName ? create_unnamed(fs, req, dir, mode, flags, fd)
                                             : create_named(fs, req, dir, name, mode, flags, fd);

@@ -30,6 +30,9 @@ int make_backing_node(int dirfd, const char* name, mode_t mode, dev_t rdev) {
 
 void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
   UnionFs& fs = union_fs(req);
+  // A character device 0/0 is a whiteout: made in the upper layer, it would hide the name it
+  // creates. overlayfs refuses it (the kernel lets anyone ask, even without CAP_MKNOD).
+  if (S_ISCHR(mode) && rdev == 0) return (void)fuse_reply_err(req, EPERM);
   guarded(req, [&] {
     std::unique_lock lock(fs.tree);
     Node& dir = fs.node(parent);

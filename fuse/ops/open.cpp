@@ -22,8 +22,8 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (fs.no_open) return (void)fuse_reply_err(req, ENOSYS);
   guarded(req, [&] {
     Node& node = fs.node(ino);
-    // The magic /proc link must be followed, and the file exists already.
-    int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW);
+    // The magic /proc link must be followed, and the file exists already. O_DIRECT: as create.
+    int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT);
     int fd;
     bool from_lower = false;
     if (opens_for_writing(flags)) {

@@ -8,6 +8,7 @@ kernel overlayfs and layerfs over the same lower layer.
 """
 import errno
 import fcntl
+import mmap
 import os
 import socket
 import stat
@@ -413,6 +414,36 @@ def tmpfile_by_other(m, other):
     return f"{made} {oct(st.st_mode)} {st.st_uid}:{st.st_gid} read:{read_all(path)}"
 
 
+def direct_io(m):
+    """O_DIRECT writes and reads (page-aligned buffers) of a new file and of a lower one."""
+    block = mmap.mmap(-1, 4096)
+
+    def write_and_read(path, flags, fill):
+        block.seek(0)
+        block.write(fill * 4096)
+        fd = os.open(path, flags | os.O_DIRECT, 0o644)
+        try:
+            written = os.write(fd, block)
+            back = mmap.mmap(-1, 4096)
+            got = os.preadv(fd, [back], os.lseek(fd, 0, os.SEEK_CUR) - 4096)
+            return f"{written}:{got}:{back[:1].decode()}"
+        finally:
+            os.close(fd)
+
+    new = write_and_read(os.path.join(m, "direct_new"), os.O_RDWR | os.O_CREAT, b"n")
+    # A lower file: copied up, then written at its end (its 5 bytes padded to the block first).
+    os.truncate(os.path.join(m, "shared"), 4096)
+    lower = write_and_read(os.path.join(m, "shared"), os.O_RDWR | os.O_APPEND, b"l")
+    return f"new:{new} lower:{lower} size:{os.stat(os.path.join(m, 'shared')).st_size}"
+
+
+def whiteout_device(m):
+    """A character device 0/0 is how overlayfs marks a deletion: nobody may make one."""
+    path = os.path.join(m, "made_whiteout")
+    made = result_of(lambda: os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(0, 0)))
+    return f"{made} listed:{'made_whiteout' in os.listdir(m)}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -481,6 +512,8 @@ def run(m, other):
         ("tmpfile_exclusive", lambda: tmpfile_exclusive(m)),
         ("tmpfile_in_acl_dir", lambda: tmpfile_in_acl_dir(m)),
         ("tmpfile_by_other", lambda: tmpfile_by_other(m, other)),
+        ("direct_io", lambda: direct_io(m)),
+        ("whiteout_device", lambda: whiteout_device(m)),
         ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
         ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
         ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),
