@@ -11,6 +11,7 @@
 #include "fuse/attributes.h"
 #include "fuse/copy_up_links.h"
 #include "fuse/file_data.h"
+#include "fuse/file_flags.h"
 #include "fuse/layer_search.h"
 #include "fuse/merged_dir.h"
 #include "fuse/metacopy.h"
@@ -84,6 +85,9 @@ int copy_attributes(FileAt copy, FileAt source, const struct stat& st, const Pre
                     uint64_t ino) {
   if (!S_ISLNK(st.st_mode)) {
     if (int err = copy_xattrs(source, copy)) return err;
+  }
+  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+    if (int err = copy_carried_flags(source, copy)) return err;
   }
   record_origin(copy, st.st_mode & S_IFMT, ino);
   if (int err = record_presented(copy, want)) return err;

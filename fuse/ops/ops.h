@@ -46,6 +46,8 @@ void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* valu
 void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
 void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 void removexattr(fuse_req_t req, fuse_ino_t ino, const char* name);
+void ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void* arg, fuse_file_info* fi,
+           unsigned flags, const void* in_buf, size_t in_bufsz, size_t out_bufsz);
 // A setxattr of fuse/chown_request.h's attribute on the root.
 void chown_request(fuse_req_t req, fuse_ino_t ino, std::string_view value);
 

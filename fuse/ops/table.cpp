@@ -38,6 +38,7 @@ fuse_lowlevel_ops operations() {
   table.getxattr = getxattr;
   table.listxattr = listxattr;
   table.removexattr = removexattr;
+  table.ioctl = ioctl;
   // No lock operations: the kernel then keeps flock and POSIX locks locally, which is right for a
   // file system served to one machine.
   return table;

@@ -15,6 +15,25 @@ import stat
 import struct
 import sys
 
+# Inode flags (chattr): the ioctls and the flags the cases use.
+FS_IOC_GETFLAGS, FS_IOC_SETFLAGS = 0x80086601, 0x40086602
+FS_NODUMP_FL, FS_NOATIME_FL = 0x40, 0x80
+
+
+def inode_flags(path, add=0):
+    """The flags of `path` after adding `add` (ioctls take an int, whatever their encoding)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        buffer = bytearray(struct.pack("<i", 0))
+        fcntl.ioctl(fd, FS_IOC_GETFLAGS, buffer)
+        if add:
+            fcntl.ioctl(fd, FS_IOC_SETFLAGS, struct.pack("<i", struct.unpack("<i", buffer)[0] | add))
+            fcntl.ioctl(fd, FS_IOC_GETFLAGS, buffer)
+        return hex(struct.unpack("<i", buffer)[0])
+    finally:
+        os.close(fd)
+
+
 # POSIX ACLs as the kernel stores them in system.posix_acl_* xattrs: a version, then entries of
 # (tag, permissions, id).
 ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER = 0x01, 0x02, 0x04, 0x10, 0x20
@@ -68,6 +87,8 @@ def populate(lower, other):
     os.chown(os.path.join(lower, "others_fifo"), other, other)
     os.symlink("public", os.path.join(lower, "others_link"))
     os.lchown(os.path.join(lower, "others_link"), other, other)
+    # noatime is carried up by a copy-up, nodump is not (as overlayfs does).
+    inode_flags(put("flagged", 0o644), FS_NOATIME_FL | FS_NODUMP_FL)
     directory("sticky", 0o1777)
     put("sticky/root_file", 0o666)
     os.chown(put("sticky/other_file", 0o644), other, other)
@@ -444,6 +465,17 @@ def whiteout_device(m):
     return f"{made} listed:{'made_whiteout' in os.listdir(m)}"
 
 
+def chattr_flags(m):
+    """lsattr and chattr: a lower file's flags, after a copy-up, set on a file and a directory."""
+    path = os.path.join(m, "flagged")
+    before = inode_flags(path)
+    os.chmod(path, 0o600)
+    copied = inode_flags(path)
+    added = inode_flags(path, FS_NODUMP_FL)
+    directory = inode_flags(os.path.join(m, "closed"), FS_NOATIME_FL)
+    return f"lower:{before} copied:{copied} set:{added} dir:{directory}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -514,6 +546,7 @@ def run(m, other):
         ("tmpfile_by_other", lambda: tmpfile_by_other(m, other)),
         ("direct_io", lambda: direct_io(m)),
         ("whiteout_device", lambda: whiteout_device(m)),
+        ("chattr_flags", lambda: chattr_flags(m)),
         ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
         ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
         ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),

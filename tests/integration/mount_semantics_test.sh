@@ -186,6 +186,12 @@ run_checks() {
   chmod 2755 "$m/sgid"
   setfattr -n user.filled -v yes "$m/sgid"
 
+  # Immutable and append-only are refused (fuse/file_flags.h): the upper stays removable.
+  check "chattr +i is refused" bash -c "! chattr +i '$m/a' 2>/dev/null"
+  check "chattr +a is refused" bash -c "! chattr +a '$m/a' 2>/dev/null"
+  check "chattr +d is set" chattr +d "$m/a"
+  expect_match "lsattr shows it" "$(lsattr "$m/a" 2>&1)" "^[^ ]*d[^ ]* "
+
   # unmount, remount: changes persist and inode numbers are stable
   local ino_moved; ino_moved=$(stat -c %i "$m/moved")
   check "umount" timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$m"
