@@ -34,8 +34,10 @@ bool sets_protected_flags(unsigned int cmd, const void* argument) {
 }
 
 int copy_carried_flags(FileAt from, FileAt to) {
+  // A lower file the daemon may not open (a rootless daemon over another user's directory) has
+  // flags nobody can read: none are carried, and the copy-up goes on.
   UniqueFd source(reopen_at(from, O_RDONLY | O_NONBLOCK | O_NOCTTY));
-  if (!source) return errno;
+  if (!source) return errno == EACCES || errno == EPERM ? 0 : errno;
   int flags = 0;
   if (::ioctl(source.get(), FS_IOC_GETFLAGS, &flags) != 0) return has_no_flags(errno) ? 0 : errno;
   if ((flags & kCarriedFlags) == 0) return 0;

@@ -14,7 +14,8 @@ namespace layerfs::fuse {
 bool sets_protected_flags(unsigned int cmd, const void* argument);
 
 // Gives the copy-up `to` of `from` (regular files and directories) the flags overlayfs carries
-// up: noatime and sync. 0 or errno; a file system without flags changes nothing and is no error.
+// up: noatime and sync. 0 or errno; a file system without flags, or a source the daemon may not
+// open, changes nothing and is no error.
 int copy_carried_flags(FileAt from, FileAt to);
 
 }  // namespace layerfs::fuse
