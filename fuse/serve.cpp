@@ -22,6 +22,7 @@
 #include "fuse/init_reply.h"
 #include "fuse/ops/ops.h"
 #include "fuse/session_loop.h"
+#include "fuse/statx_request.h"
 #include "fuse/tmpfile_request.h"
 #include "fuse/union_fs.h"
 #include "util/error.h"
@@ -59,7 +60,7 @@ constexpr std::chrono::microseconds kSpinBeforeSleep{50};
 
 class SessionSource : public RequestSource {
  public:
-  explicit SessionSource(fuse_session* session) : session_(session) {}
+  SessionSource(fuse_session* session, UnionFs& fs) : session_(session), fs_(fs) {}
   int receive(fuse_buf& buf) override { return fuse_session_receive_buf(session_, &buf); }
   void process(const fuse_buf& buf) override {
     if (std::optional<uint32_t> offered = init_request_flags(buf))
@@ -70,6 +71,8 @@ class SessionSource : public RequestSource {
       as_create.size = create->size();
       return fuse_session_process_buf(session_, &as_create);
     }
+    if (std::optional<StatxRequest> statx = statx_request(buf))
+      return ops::statx(fs_, fuse_session_fd(session_), statx->unique, statx->nodeid);
     fuse_session_process_buf(session_, &buf);
   }
   bool request_waiting() override {
@@ -79,6 +82,7 @@ class SessionSource : public RequestSource {
 
  private:
   fuse_session* session_;
+  UnionFs& fs_;
 };
 
 // SIGTERM, SIGINT and SIGHUP end the mount. They are blocked from the start (the threads serving
@@ -181,7 +185,7 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
   fs.session = session.get();
   if (on_ready) on_ready();
 
-  SessionSource source(session.get());
+  SessionSource source(session.get(), fs);
   SessionLoop loop(source, kMaxThreads, kSpinBeforeSleep);
   signals.stop_on_signal(loop);
   loop.start();

@@ -3,7 +3,12 @@
 
 #include <fuse_lowlevel.h>
 
+#include <cstdint>
 #include <string_view>
+
+namespace layerfs::fuse {
+class UnionFs;
+}
 
 namespace layerfs::fuse::ops {
 
@@ -50,6 +55,10 @@ void ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void* arg, fuse_fil
            unsigned flags, const void* in_buf, size_t in_bufsz, size_t out_bufsz);
 // A setxattr of fuse/chown_request.h's attribute on the root.
 void chown_request(fuse_req_t req, fuse_ino_t ino, std::string_view value);
+
+// A FUSE_STATX request (fuse/statx_request.h), which libfuse does not know: served from its raw
+// bytes, the reply written to `device` here.
+void statx(UnionFs& fs, int device, uint64_t unique, uint64_t nodeid);
 
 // All of the above in libfuse's table.
 fuse_lowlevel_ops operations();

@@ -12,8 +12,10 @@ import mmap
 import os
 import socket
 import stat
+import ctypes
 import struct
 import sys
+import time
 
 # Inode flags (chattr): the ioctls and the flags the cases use.
 FS_IOC_GETFLAGS, FS_IOC_SETFLAGS = 0x80086601, 0x40086602
@@ -476,6 +478,35 @@ def chattr_flags(m):
     return f"lower:{before} copied:{copied} set:{added} dir:{directory}"
 
 
+class Statx(ctypes.Structure):
+    _fields_ = [("mask", ctypes.c_uint32), ("head", ctypes.c_byte * 76),
+                ("btime_sec", ctypes.c_int64), ("btime_nsec", ctypes.c_uint32),
+                ("rest", ctypes.c_byte * 164)]
+
+
+def birth_time(path):
+    """statx's birth time of `path` as seconds.nanoseconds, or None when none is shown."""
+    STATX_BTIME, AT_SYMLINK_NOFOLLOW = 0x800, 0x100
+    buffer = Statx()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.statx(-100, path.encode(), AT_SYMLINK_NOFOLLOW, STATX_BTIME, ctypes.byref(buffer)):
+        raise OSError(ctypes.get_errno(), "statx")
+    return f"{buffer.btime_sec}.{buffer.btime_nsec:09}" if buffer.mask & STATX_BTIME else None
+
+
+def birth_times(m):
+    """A lower file's birth time (when it was written, as its mtime says), and new files' (now)."""
+    lower = birth_time(os.path.join(m, "colored"))
+    written = os.stat(os.path.join(m, "colored")).st_mtime
+    lower_known = lower is not None and abs(float(lower) - written) < 1
+    before = time.time() - 1
+    write_to(os.path.join(m, "born"), os.O_WRONLY | os.O_CREAT)
+    os.chmod(os.path.join(m, "colored"), 0o600)  # a copy-up: the upper copy is born now
+    after = time.time() + 1
+    fresh = [birth_time(os.path.join(m, name)) for name in ("born", "colored")]
+    return f"lower:{lower_known} fresh:{[t is not None and before <= float(t) <= after for t in fresh]}"
+
+
 def device_node(m):
     path = os.path.join(m, "null")
     os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -547,6 +578,7 @@ def run(m, other):
         ("direct_io", lambda: direct_io(m)),
         ("whiteout_device", lambda: whiteout_device(m)),
         ("chattr_flags", lambda: chattr_flags(m)),
+        ("birth_times", lambda: birth_times(m)),
         ("xattrs_after_copy_up", lambda: xattrs_after_copy_up(m)),
         ("xattrs_of_replaced_directory", lambda: xattrs_of_replaced_directory(m)),
         ("xattrs_of_new_file", lambda: (write_to(p("fresh"), os.O_WRONLY | os.O_CREAT),
