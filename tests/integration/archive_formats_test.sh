@@ -88,11 +88,13 @@ export LAYERFS_ROOT=$TEST_TMP/store-kill
 mkfifo "$TEST_TMP/fifo"
 lf load -i "$TEST_TMP/fifo" >/dev/null 2>&1 &
 loader=$!
-exec 7>"$TEST_TMP/fifo"
-head -c 1500000 "$TEST_TMP/img.tar" >&7
-sleep 0.5
+# The writer opens the fifo under a timeout: a loader that failed before opening it must not
+# leave the test waiting for a reader. It holds the fifo open while the loader is killed.
+timeout 20 sh -c "exec >'$TEST_TMP/fifo'; head -c 1500000 '$TEST_TMP/img.tar'; sleep 5" &
+writer=$!
+sleep 1
 kill -9 "$loader" 2>/dev/null; wait "$loader" 2>/dev/null
-exec 7>&-
+kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
 expect_eq "killed load registered nothing" "$(lf images -q | wc -l)" "0"
 expect_eq "killed load adopted no layer" "$(lf layer ls -q | wc -l)" "0"
 lf import "$base" after:kill >/dev/null
