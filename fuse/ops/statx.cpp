@@ -4,6 +4,7 @@
 
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "fuse/ops/ops.h"
 #include "fuse/statx_request.h"
@@ -26,9 +27,8 @@ std::optional<struct timespec> birth_time(UnionFs& fs, const Node& node) {
   return timespec{sx.stx_btime.tv_sec, static_cast<long>(sx.stx_btime.tv_nsec)};
 }
 
-}  // namespace
-
-void statx(UnionFs& fs, int device, uint64_t unique, uint64_t nodeid) {
+// The reply to STATX request `unique` about node `nodeid`.
+std::vector<char> statx_answer(UnionFs& fs, uint64_t unique, uint64_t nodeid) {
   struct stat st;
   std::optional<struct timespec> btime;
   int err;
@@ -44,12 +44,20 @@ void statx(UnionFs& fs, int device, uint64_t unique, uint64_t nodeid) {
       }
     }
   }
+  if (err != 0) return error_reply(unique, err);
+  UnionFs::present_ids(st);
+  return statx_reply(unique, st, btime, fs.timeout);
+}
+
+}  // namespace
+
+void statx(UnionFs& fs, int device, uint64_t unique, uint64_t nodeid) {
   std::vector<char> reply;
-  if (err != 0) {
-    reply = error_reply(unique, err);
-  } else {
-    UnionFs::present_ids(st);
-    reply = statx_reply(unique, st, btime, fs.timeout);
+  try {
+    reply = statx_answer(fs, unique, nodeid);
+  } catch (const std::exception&) {
+    // No request thread may end on an exception (libfuse's requests never throw either).
+    reply = error_reply(unique, ENOMEM);
   }
   // One write is one reply; the kernel refuses it only when the request was interrupted.
   retry_eintr([&] { return ::write(device, reply.data(), reply.size()); });
