@@ -32,7 +32,6 @@ bool caller_lacks_fsetid(fuse_req_t req) {
 }  // namespace
 
 mode_t mode_without_privileges(mode_t mode, gid_t gid, fuse_req_t req) {
-  if (!S_ISREG(mode)) return mode;
   mode &= ~static_cast<mode_t>(S_ISUID);
   if ((mode & S_ISGID) &&
       ((mode & S_IXGRP) || (caller_lacks_fsetid(req) && !caller_in_group(req, gid))))

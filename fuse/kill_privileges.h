@@ -15,10 +15,11 @@
 
 namespace layerfs::fuse {
 
-// The mode of a regular file with group `gid` once the clearing is done for the caller of `req`,
-// as the VFS does it (setattr_should_drop_suidgid): setuid goes; setgid goes if the group may
-// execute, or if the caller lacks CAP_FSETID and is outside the file's group. Other types keep
-// theirs.
+// The mode of a file (not a directory: the kernel never asks for those) with group `gid` once the
+// clearing is done for the caller of `req`, as the VFS does it: setuid goes; setgid goes if the
+// group may execute, or if the caller lacks CAP_FSETID and is outside the file's group. A chown
+// clears fifos', sockets' and devices' bits too (chown_common, for any type but directories);
+// writes and truncations reach only regular files.
 mode_t mode_without_privileges(mode_t mode, gid_t gid, fuse_req_t req);
 
 }  // namespace layerfs::fuse

@@ -20,15 +20,18 @@ else
   as() { as_user "$user" "$@"; }
 fi
 
-# The files every case starts from, NAME:MODE.
+# The files every case starts from, NAME:MODE (p_*: fifos, whose chown clears the bits too).
 files="w_user:6777 w_user_nogx:6767 w_root:6777 t_user:6777 t_root:6777 o_user:6777
   c_root:6777 c_root_nogx:6767 c_none:6777 f_user:6777 cp_user:6777 src:644 m_user:6777
-  again:6777"
+  again:6777 p_c_root:6777 p_c_root_nogx:6767"
 
 make_files() {
   local dir=$1 spec
   for spec in $files; do
-    echo data >"$dir/${spec%%:*}"
+    case $spec in
+      p_*) mkfifo "$dir/${spec%%:*}" ;;
+      *) echo data >"$dir/${spec%%:*}" ;;
+    esac
     chmod "${spec##*:}" "$dir/${spec%%:*}"
   done
 }
@@ -44,6 +47,7 @@ act() {
   as sh -c ": > $m/o_user"
   chown 1000 "$m/c_root"
   chown 1000 "$m/c_root_nogx"
+  chown 1000 "$m/p_c_root" "$m/p_c_root_nogx"
   python3 -c "import os, sys; os.chown(sys.argv[1], -1, -1)" "$m/c_none"
   as fallocate -l 8192 "$m/f_user"
   as python3 -c "import os, sys
