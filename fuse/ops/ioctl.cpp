@@ -60,7 +60,8 @@ void ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void* /*arg*/, fuse
     if (changes_attributes(cmd)) {
       if (in_bufsz < size) throw_errno("ioctl argument", EINVAL);
       std::memcpy(argument.data(), in_buf, size);
-      if (sets_protected_flags(cmd, argument.data())) throw_errno("set immutable", EPERM);
+      if (sets_protected_flags(cmd, argument.data()))
+        throw_errno("set immutable or append-only", EPERM);
       std::unique_lock lock(fs.tree);
       Node& node = fs.node(ino);
       // As overlayfs: the flags go on the upper copy.
