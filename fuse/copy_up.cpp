@@ -251,7 +251,7 @@ void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared,
   if (node.removed) {
     // Open, but its name is gone (a file the kernel opened without us): copied without a name.
     if (S_ISREG(node.type) && (!fs.layers.is_upper(node.layer) || node.metacopy)) {
-      copy_up_unnamed(fs, node);
+      copy_up_unnamed(fs, node, attributes);
     } else if (!fs.layers.is_upper(node.layer)) {
       throw_errno("copy-up of removed " + node.name, ESTALE);
     }
@@ -284,7 +284,7 @@ void copy_up(UnionFs& fs, Node& node, CopyUp mode, PreparedData* prepared,
     copy_up_other_names(fs, node, lower_layer, lower_st);
 }
 
-void copy_up_unnamed(UnionFs& fs, Node& node) {
+void copy_up_unnamed(UnionFs& fs, Node& node, const Presented* attributes) {
   if (!fs.layers.writable()) throw_errno("copy-up", EROFS);
   FileRef source = fs.locate(node);
   BackingStat st;
@@ -296,9 +296,10 @@ void copy_up_unnamed(UnionFs& fs, Node& node) {
   if (!out) throw_errno("create an unnamed copy of " + node.name);
   check(copy_data(in.get(), out.get(), st.native.st_size), "copy up data");
   const struct stat shown = st.shown();
-  check(record_presented(FileAt::open_file(out.get()),
-                         Presented{shown.st_uid, shown.st_gid, shown.st_mode, shown.st_rdev}),
-        "chmod/chown");
+  const Presented kept{shown.st_uid, shown.st_gid, shown.st_mode, shown.st_rdev};
+  check(copy_attributes(FileAt::open_file(out.get()), source.at(), st.native,
+                        attributes != nullptr ? *attributes : kept, node.ino),
+        "copy up attributes");
   node.pinned = std::make_shared<const UniqueFd>(std::move(out));
   node.layer = 0;
   node.metacopy = false;

@@ -60,9 +60,11 @@ void copy_up(UnionFs& fs, Node& node, CopyUp mode = CopyUp::Full, PreparedData* 
              const Presented* attributes = nullptr);
 
 // Gives a removed regular file that the kernel still holds open (node.removed, pinned) a copy of
-// its data without a name, in the work directory: a name would bring the deleted file back.
-// copy_up does this for removed nodes. Needs the tree lock exclusively. Throws SysError.
-void copy_up_unnamed(UnionFs& fs, Node& node);
+// its data without a name, in the work directory: a name would bring the deleted file back. The
+// copy keeps the file's xattrs and times, and shows `attributes` (owner and mode) when given, else
+// the file's. copy_up does this for removed nodes. Needs the tree lock exclusively. Throws
+// SysError.
+void copy_up_unnamed(UnionFs& fs, Node& node, const Presented* attributes = nullptr);
 
 // Copies up a directory and everything below it and makes it opaque, so that it no longer depends
 // on the lower layers at all (what renaming a merged directory needs). Live nodes below it are

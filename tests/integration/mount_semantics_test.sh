@@ -41,6 +41,8 @@ build_layers() {
   mkdir -p "$d/l1/links"; touch "$d/l1/links/.wh.hidden"
   mkfifo "$d/l2/links/fifo"
   setfattr -n user.color -v blue "$d/l1/a"
+  echo held >"$d/l1/held"; setfattr -n user.color -v red "$d/l1/held"
+  touch -d 2020-02-02 "$d/l1/held"
   echo big >"$d/l2/sparse"; truncate -s 10M "$d/l2/sparse"
   echo owned >"$d/l2/owned"                                    # owner recorded, not native
   setfattr -n user.containers.override_stat -v 1000:1000:0640:file "$d/l2/owned"
@@ -62,7 +64,7 @@ run_checks() {
   check "mount returns once the mount is live" mount_union "$d"
   on_exit "fusermount3 -uz '$m'"
   expect_eq "root listing" "$(cd "$m" && ls -A | sort | tr '\n' ' ')" \
-    "a chardev dir fopq hl1 hl2 links nl only2 opq owned pair1 pair2 ren sgid sparse sym topq xopq "
+    "a chardev dir fopq held hl1 hl2 links nl only2 opq owned pair1 pair2 ren sgid sparse sym topq xopq "
   expect_eq "top layer wins" "$(cat "$m/a")" "l1a"
   check "OCI whiteout hides a lower file" test ! -e "$m/b"
   check "char 0/0 whiteout hides a lower file" test ! -e "$m/c"
@@ -185,6 +187,18 @@ run_checks() {
   # A setgid lower file, copied up metadata-only by the chmod; the xattr fills its data in.
   chmod 2755 "$m/sgid"
   setfattr -n user.filled -v yes "$m/sgid"
+
+  # A lower file open when its name goes: a chmod through the fd copies it up without a name,
+  # keeping its xattrs and times (overlayfs fails this with EEXIST).
+  expect_eq "fchmod of an open lower file after unlink" "$(python3 - "$m/held" <<'EOF'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.unlink(sys.argv[1])
+os.fchmod(fd, 0o600)
+st = os.fstat(fd)
+print(oct(st.st_mode), int(st.st_mtime), os.getxattr(fd, "user.color").decode(), os.read(fd, 9).decode())
+EOF
+)" "0o100600 $(date -d 2020-02-02 +%s) red held"
 
   # Immutable and append-only are refused (fuse/file_flags.h): the upper stays removable.
   check "chattr +i is refused" bash -c "! chattr +i '$m/a' 2>/dev/null"
