@@ -1,7 +1,8 @@
 // `layerfs mount` and `layerfs umount`. The raw form takes fuse-overlayfs's options:
 //   layerfs mount -o lowerdir=A:B,upperdir=U,workdir=W MOUNTPOINT
 // and, as mount.fuse calls mount programs, `layerfs mount SOURCE MOUNTPOINT -o OPTIONS` (SOURCE
-// ignored when the options name the lower directories). The store form mounts an image or a
+// ignored when the options name the lower directories); containers/storage's form,
+// `layerfs -o OPTIONS MOUNTPOINT`, comes here too (main.cpp). The store form mounts an image or a
 // container: `layerfs mount [--read-only] [--upper DIR] IMAGE|CONTAINER MOUNTPOINT`.
 #include <spdlog/spdlog.h>
 
@@ -115,7 +116,8 @@ fuse::UnionConfig union_config_for(const MountArgs& args, const std::string& roo
 void setup_mount(CLI::App& cmd, GlobalOptions& global) {
   auto args = std::make_shared<MountArgs>();
   cmd.add_option("-o,--options", args->options,
-                 "lowerdir=A:B:C (top-most first),upperdir=DIR,workdir=DIR[,whiteout=oci|kernel]")
+                 "lowerdir=A:B:C (top-most first),upperdir=DIR,workdir=DIR"
+                 "[,whiteout=oci|kernel][,volatile]")
       ->allow_extra_args(false);
   cmd.add_option("args", args->positionals, "[SOURCE] MOUNTPOINT")->required()->expected(1, 2);
   cmd.add_flag("-f,--foreground", args->foreground, "Serve in this process until unmounted");
