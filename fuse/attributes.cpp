@@ -37,6 +37,11 @@ void present_node(const Node& node, struct stat& out) {
   out.st_ino = node.ino;
   if (node.is_merged_dir()) out.st_nlink = 1;
   out.st_nlink += node.hidden_links;
+  // A lower file whose name the union removed while it was open keeps its names in the lower
+  // layer; the union has one fewer (0 for a file's only name, as overlayfs shows for a file open
+  // for writing, which it copied up at the open). Only a mount with an upper layer (layer 0)
+  // removes names, so any other layer is a lower one.
+  if (node.removed && node.layer != 0 && !node.is_dir() && out.st_nlink > 0) --out.st_nlink;
 }
 
 mode_t daemon_access(mode_t type) {

@@ -595,15 +595,16 @@ def run(m, other):
         print(name, result_of(action))
 
 
-def main():
+def serve_command_line(populate_layer, run_cases):
+    """`populate LOWER OTHER_UID` or `run MOUNT OTHER_UID`, for this file and the others like it."""
     command, where, other = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if command == "populate":
-        populate(where, other)
+        populate_layer(where, other)
     elif command == "run":
-        run(where, other)
+        run_cases(where, other)
     else:
         sys.exit(f"unknown command {command}")
 
 
 if __name__ == "__main__":
-    main()
+    serve_command_line(populate, run)

@@ -133,6 +133,48 @@ oracle_mount() {
   on_exit "umount '$d/mnt' 2>/dev/null || fusermount3 -uz '$d/mnt'"
 }
 
+# oracle_other_user [--inner]: sets OTHER_UID, the other user an oracle test's cases act as:
+# uid 1000 in the rootless re-run (--inner, see rerun_rootless), else layerfs-tester, which only
+# root can become (the test is skipped without them).
+oracle_other_user() {
+  if [ "${1:-}" = "--inner" ]; then
+    OTHER_UID=1000
+  elif [ "$(id -u)" -ne 0 ] || ! id layerfs-tester >/dev/null 2>&1; then
+    echo "skip: needs root and the test user layerfs-tester (scripts/test-users.sh)"
+    exit 77
+  else
+    OTHER_UID=$(id -u layerfs-tester)
+  fi
+}
+
+# run_cases CASES BACKEND: the cases of the Python file CASES (`CASES populate LOWER OTHER_UID`,
+# `CASES run MOUNT OTHER_UID`, each case printing "NAME RESULT") on BACKEND (kernel or layerfs)
+# over a lower layer of their own, printed, and then "run_exit STATUS": a run that stops early
+# would leave cases out of the comparison, so its status is a case too.
+run_cases() {
+  local cases=$1 backend=$2 d
+  d=$TEST_TMP/$(basename "$cases" .py)-$backend
+  mkdir -p "$d/lower"
+  python3 "$cases" populate "$d/lower" "$OTHER_UID" || return 1
+  oracle_mount "$backend" "$d" || return 1
+  timeout 120 python3 "$cases" run "$d/mnt" "$OTHER_UID" >"$d/results"
+  echo "run_exit $?" >>"$d/results"
+  umount "$d/mnt"
+  cat "$d/results"
+}
+
+# compare_cases CASES: runs CASES on kernel overlayfs and on layerfs; every case must give
+# overlayfs's result (skips the test where overlayfs does not mount).
+compare_cases() {
+  local kernel
+  if ! kernel=$(run_cases "$1" kernel); then
+    echo "skip: kernel overlayfs does not mount here"
+    exit 77
+  fi
+  expect_eq "overlayfs ran every case" "$(grep -c '^run_exit 0$' <<<"$kernel")" 1
+  expect_like_oracle "case" "$(run_cases "$1" layerfs)" "$kernel"
+}
+
 # expect_like_oracle WHAT OURS ORACLE: one check per line "NAME RESULT..." of ORACLE (kernel
 # overlayfs's results): OURS must have the same result for NAME.
 expect_like_oracle() {
