@@ -6,8 +6,6 @@
 
 #include <cstring>
 
-#include "util/unique_fd.h"
-
 namespace layerfs::fuse {
 
 namespace {
@@ -18,6 +16,10 @@ constexpr int kCarriedFlags = FS_NOATIME_FL | FS_SYNC_FL;
 bool has_no_flags(int err) { return err == ENOTTY || err == EOPNOTSUPP || err == EINVAL; }
 
 }  // namespace
+
+UniqueFd open_for_flags(FileAt at) {
+  return UniqueFd(reopen_at(at, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+}
 
 bool sets_protected_flags(unsigned int cmd, const void* argument) {
   if (cmd == FS_IOC_SETFLAGS) {
@@ -36,12 +38,12 @@ bool sets_protected_flags(unsigned int cmd, const void* argument) {
 int copy_carried_flags(FileAt from, FileAt to) {
   // A lower file the daemon may not open (a rootless daemon over another user's directory) has
   // flags nobody can read: none are carried, and the copy-up goes on.
-  UniqueFd source(reopen_at(from, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+  UniqueFd source = open_for_flags(from);
   if (!source) return errno == EACCES || errno == EPERM ? 0 : errno;
   int flags = 0;
   if (::ioctl(source.get(), FS_IOC_GETFLAGS, &flags) != 0) return has_no_flags(errno) ? 0 : errno;
   if ((flags & kCarriedFlags) == 0) return 0;
-  UniqueFd copy(reopen_at(to, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+  UniqueFd copy = open_for_flags(to);
   if (!copy) return errno;
   int copy_flags = 0;
   if (::ioctl(copy.get(), FS_IOC_GETFLAGS, &copy_flags) != 0)

@@ -6,8 +6,13 @@
 #pragma once
 
 #include "fuse/path_fd.h"
+#include "util/unique_fd.h"
 
 namespace layerfs::fuse {
+
+// `at` (a regular file or a directory) opened so that ioctls may read or set its flags; an empty
+// UniqueFd, errno set, on failure.
+UniqueFd open_for_flags(FileAt at);
 
 // Whether the argument of FS_IOC_SETFLAGS (an int) or FS_IOC_FSSETXATTR (struct fsxattr) sets
 // immutable or append-only.

@@ -14,7 +14,6 @@
 #include "fuse/copy_up.h"
 #include "fuse/file_flags.h"
 #include "fuse/ops/ops.h"
-#include "fuse/path_fd.h"
 #include "fuse/union_fs.h"
 
 namespace layerfs::fuse::ops {
@@ -43,7 +42,7 @@ size_t argument_size(unsigned int cmd) {
 // The node's own file (a metacopy file's attributes are its own, not its origin's). The node must
 // be a regular file or a directory (the kernel sends these ioctls for nothing else).
 UniqueFd open_own_file(UnionFs& fs, Node& node) {
-  UniqueFd fd(reopen_at(fs.locate(node).at(), O_RDONLY | O_NONBLOCK | O_NOCTTY));
+  UniqueFd fd = open_for_flags(fs.locate(node).at());
   if (!fd) throw_errno("open for an ioctl");
   return fd;
 }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <mutex>
+#include <optional>
 
 #include "fuse/copy_up.h"
 #include "fuse/metacopy.h"
@@ -62,31 +63,32 @@ RequestFile RequestFile::for_writing(UnionFs& fs, fuse_ino_t ino, const fuse_fil
   return RequestFile(std::make_shared<const UniqueFd>(open_for_change(fs, fs.node(ino), O_WRONLY)));
 }
 
+namespace {
+
+// The inode number `node` shows, when a change through `fd` leaves other nodes that reach the
+// same file stale (reached_by_other_nodes); nothing when no other node can reach it.
+std::optional<uint64_t> ino_shared_with_other_nodes(UnionFs& fs, Node& node, int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  std::shared_lock lock(fs.tree);
+  if (!reached_by_other_nodes(node, st)) return std::nullopt;
+  return node.ino;
+}
+
+}  // namespace
+
 void reply_after_write(UnionFs& fs, fuse_ino_t ino, const RequestFile& file,
                        const std::function<void()>& reply) {
-  struct stat st;
-  if (::fstat(file.fd(), &st) != 0 || st.st_nlink == 0) return reply();
   Node& node = fs.node(ino);
-  uint64_t shown_ino;
-  {
-    std::shared_lock lock(fs.tree);
-    if (!reached_by_other_nodes(node, st)) return reply();
-    shown_ino = node.ino;
-  }
+  const std::optional<uint64_t> shown_ino = ino_shared_with_other_nodes(fs, node, file.fd());
+  if (!shown_ino) return reply();
   // Not under the tree lock: the kernel may wait for a request that needs it.
-  fs.alias_telling.after_change(shown_ino, fs.table.id_of(node), reply);
+  fs.alias_telling.after_change(*shown_ino, fs.table.id_of(node), reply);
 }
 
 void tell_other_nodes_after_writes(UnionFs& fs, Node& node, int fd) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return;
-  uint64_t shown_ino;
-  {
-    std::shared_lock lock(fs.tree);
-    if (!reached_by_other_nodes(node, st)) return;
-    shown_ino = node.ino;
-  }
-  invalidate_aliases(fs, shown_ino, &node);
+  if (std::optional<uint64_t> shown_ino = ino_shared_with_other_nodes(fs, node, fd))
+    invalidate_aliases(fs, *shown_ino, &node);
 }
 
 }  // namespace layerfs::fuse::ops
