@@ -47,9 +47,10 @@ bool names_lower_dirs(const std::string& options) {
 }
 
 // The image form: `mount [--read-only] [--upper DIR] IMAGE|CONTAINER MOUNTPOINT`. A container
-// is mounted with its own upper directory; an image gets a new container record (printed), so
+// is mounted with its own upper directory; an image gets a new container record (`created`), so
 // that diff and commit work on what was written, unless --upper names a directory instead.
-fuse::UnionConfig store_union_config(const MountArgs& args, const std::string& root) {
+fuse::UnionConfig store_union_config(const MountArgs& args, const std::string& root,
+                                     std::optional<sandbox::Container>& created) {
   Store store(root);
   const std::string& source = args.positionals[0];
   fuse::UnionConfig config;
@@ -84,18 +85,18 @@ fuse::UnionConfig store_union_config(const MountArgs& args, const std::string& r
   sandbox::RunOptions options;
   options.image = source;
   options.command_optional = true;
-  sandbox::Container created = sandbox::create_container(store, options);
-  std::cout << created.id << "\n";
-  config.lower_dirs = sandbox::container_lower_dirs(store, created);
-  config.upper_dir = created.upper_dir();
-  config.work_dir = created.work_dir();
+  created = sandbox::create_container(store, options);
+  config.lower_dirs = sandbox::container_lower_dirs(store, *created);
+  config.upper_dir = created->upper_dir();
+  config.work_dir = created->work_dir();
   return config;
 }
 
 // What to stack: the raw form (-o lowerdir=...), or an image or container of the store.
-fuse::UnionConfig union_config_for(const MountArgs& args, const std::string& root) {
+fuse::UnionConfig union_config_for(const MountArgs& args, const std::string& root,
+                                   std::optional<sandbox::Container>& created) {
   if (args.positionals.size() == 2 && !names_lower_dirs(joined_options(args.options)))
-    return store_union_config(args, root);
+    return store_union_config(args, root, created);
   std::string options = joined_options(args.options);
   if (!names_lower_dirs(options)) {
     throw UserError(args.positionals.size() == 2
@@ -125,8 +126,19 @@ void setup_mount(CLI::App& cmd, GlobalOptions& global) {
   cmd.add_option("--upper", args->upper, "Image form: keep writes in DIR (else a new container)");
   cmd.callback([args, &global] {
     global.run = [args, &global] {
-      fuse::UnionConfig config = union_config_for(*args, store_root(global));
-      fuse::mount_union(args->positionals.back(), config, args->foreground);
+      const std::string& mountpoint = args->positionals.back();
+      std::optional<sandbox::Container> created;
+      fuse::UnionConfig config = union_config_for(*args, store_root(global), created);
+      // The new container's ID is printed once it is mounted (in the foreground: before serving);
+      // a mount that fails takes its container away again.
+      if (created && args->foreground) std::cout << created->id << std::endl;
+      try {
+        fuse::mount_union(mountpoint, config, args->foreground);
+      } catch (const std::exception&) {
+        if (created) sandbox::remove_container(*created, false);
+        throw;
+      }
+      if (created && !args->foreground) std::cout << created->id << "\n";
       return 0;
     };
   });

@@ -20,6 +20,7 @@
 
 #include "fuse/daemon_lock.h"
 #include "fuse/init_reply.h"
+#include "fuse/mount_point.h"
 #include "fuse/ops/ops.h"
 #include "fuse/session_loop.h"
 #include "fuse/statx_request.h"
@@ -180,8 +181,10 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
   std::unique_ptr<fuse_session, SessionDeleter> session(
       fuse_session_new(&args, &operations, sizeof operations, &fs));
   if (!session) throw UserError("cannot start a FUSE session for " + mountpoint);
-  if (fuse_session_mount(session.get(), mountpoint.c_str()) != 0)
-    throw UserError("cannot mount the union on " + mountpoint);
+  if (fuse_session_mount(session.get(), mountpoint.c_str()) != 0) {
+    throw UserError("cannot mount the union on " + mountpoint +
+                    (is_mount_point(mountpoint) ? ": something is mounted there already" : ""));
+  }
   fs.session = session.get();
   if (on_ready) on_ready();
 
@@ -198,6 +201,7 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
 void mount_union(const std::string& mountpoint, const UnionConfig& config, bool foreground) {
   std::string target = absolute_path(mountpoint);
   if (!is_directory(target)) throw UserError("mount point " + mountpoint + " is not a directory");
+  check_mount_point(target, config);
   if (foreground) {
     if (serve_union(target, config, nullptr) != 0)
       throw UserError("the union mount on " + target + " ended with an error");
@@ -238,13 +242,21 @@ void mount_union(const std::string& mountpoint, const UnionConfig& config, bool 
 
 void unmount_union(const std::string& mountpoint) {
   std::string target = absolute_path(mountpoint);
-  if (::geteuid() == 0) {
-    if (::umount2(target.c_str(), UMOUNT_NOFOLLOW) != 0) {
-      if (errno == EINVAL) throw UserError(mountpoint + " is not a mount point");
-      throw_errno("unmount " + mountpoint);
+  // mountinfo holds the resolved path of a mount point named through a symlink. The daemon's lock
+  // stays keyed by the path it was mounted with.
+  std::string mounted = target;
+  if (!is_mount_point(mounted)) {
+    try {
+      mounted = real_path(target);
+    } catch (const SysError&) {
     }
-  } else if (int status = run_and_wait({"fusermount3", "-u", "--", target}); status != 0) {
-    throw UserError("fusermount3 -u " + target + " failed");
+    if (mounted == target || !is_mount_point(mounted))
+      throw UserError(mountpoint + " is not a mount point");
+  }
+  if (::geteuid() == 0) {
+    if (::umount2(mounted.c_str(), UMOUNT_NOFOLLOW) != 0) throw_errno("unmount " + mountpoint);
+  } else if (int status = run_and_wait({"fusermount3", "-u", "--", mounted}); status != 0) {
+    throw UserError("fusermount3 -u " + mounted + " failed");
   }
   if (wait_for_daemon_exit(target, 2s)) return;
   // A mount namespace made while the union was mounted (a container started meanwhile) holds a copy

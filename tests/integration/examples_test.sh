@@ -28,10 +28,17 @@ scenario() {
   local mnt=$TEST_TMP/mnt-$who
   mkdir -p "$mnt"; chown "$who" "$mnt"
   on_exit "fusermount3 -uz '$mnt'"
+  local containers_before
+  containers_before=$(l ps -aq --no-trunc | sort)
   if check "$t mount the hello image" l mount hello "$mnt"; then
     expect_eq "$t its files through the mount" "$(as_scenario_user cat "$mnt/hello.txt")" "Hello from a layerfs build."
     check "$t umount" l umount "$mnt"
   fi
+  expect_fail "$t mount on a missing directory" "is not a directory" l mount hello "$mnt-missing"
+  expect_eq "$t failed mounts leave no container behind" \
+    "$(l ps -aq --no-trunc | sort | comm -13 <(echo "$containers_before") - | wc -l)" "1"
+  expect_fail "$t umount of what is no longer mounted" "^Error: $mnt is not a mount point$" \
+    l umount "$mnt"
 
   check "$t build examples/httpd" l build -q -t httpd-example "$examples/httpd"
   if [ "$who" = layerfs-nosubid ]; then

@@ -219,6 +219,18 @@ EOF
   expect_eq "a moved directory's subdirectory keeps its st_nlink" "$(stat -c %h "$m/nl2/sub")" "3"
   check "umount again" timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$m"
 
+  # Mount points the daemon would reach through its own mount (and wait on itself for ever), and
+  # a directory that is not mounted: clear errors, no hang.
+  expect_fail "a mount point inside a lower directory is refused" \
+    "^Error: cannot mount on $d/l2/only2: it is inside the layer directory $d/l2," \
+    timeout "$MNT_TIMEOUT" "$LAYERFS" mount -o "lowerdir=$d/l1:$d/l2" "$d/l2/only2"
+  expect_fail "a mount point inside the upper directory is refused" "inside the layer directory" \
+    timeout "$MNT_TIMEOUT" "$LAYERFS" mount \
+    -o "lowerdir=$d/l1:$d/l2,upperdir=$d/upper,workdir=$d/work" "$d/upper/ren"
+  check "nothing was mounted there" bash -c "! grep -q ' $d/l2/only2 ' /proc/self/mounts"
+  expect_fail "umount of a directory that is not mounted" "^Error: $d/mnt is not a mount point$" \
+    timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$d/mnt"
+
   # read-only mount
   timeout "$MNT_TIMEOUT" "$LAYERFS" mount -o "lowerdir=$d/l1:$d/l2" "$d/mnt"
   check "read-only mount refuses writes" bash -c "! touch '$m/x' 2>/dev/null"
