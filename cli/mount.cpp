@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "fuse/mount_lock.h"
 #include "fuse/serve.h"
 #include "fuse/union_config.h"
 #include "layers/image.h"
@@ -62,11 +63,15 @@ fuse::UnionConfig store_union_config(const MountArgs& args, const std::string& r
   if (container) {
     if (sandbox::supervisor_alive(*container))
       throw UserError("container " + source + " is running: stop it before mounting it");
-    config.lower_dirs = sandbox::container_lower_dirs(store, *container);
-    if (!args.read_only) {
-      config.upper_dir = container->upper_dir();
-      config.work_dir = container->work_dir();
+    if (std::optional<std::string> mountpoint = fuse::mounted_at(container->work_dir()))
+      throw UserError("container " + source + " is mounted on " + *mountpoint + " already");
+    if (args.read_only) {
+      config.lower_dirs = sandbox::container_layers_read_only(store, *container);
+      return config;
     }
+    config.lower_dirs = sandbox::container_lower_dirs(store, *container);
+    config.upper_dir = container->upper_dir();
+    config.work_dir = container->work_dir();
     return config;
   }
   ImageIndex index = ImageIndex::load(store);

@@ -20,6 +20,7 @@
 
 #include "fuse/daemon_lock.h"
 #include "fuse/init_reply.h"
+#include "fuse/mount_lock.h"
 #include "fuse/mount_point.h"
 #include "fuse/ops/ops.h"
 #include "fuse/session_loop.h"
@@ -171,6 +172,8 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
   ::umask(0);
   raise_fd_limit();
   StopSignals signals;
+  validate_config(config);  // before the lock, which would take a work directory for the upper
+  WritableLayerLock layer_lock(config, mountpoint);
   UnionFs fs(config);
   DaemonLock lock(mountpoint);
 

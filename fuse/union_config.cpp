@@ -122,6 +122,8 @@ void validate_config(const UnionConfig& config) {
   if (config.work_dir.empty())
     throw UserError("upper directory " + config.upper_dir + " needs a work directory");
   struct stat work = stat_dir(config.work_dir, "work directory");
+  if (upper.st_dev == work.st_dev && upper.st_ino == work.st_ino)
+    throw UserError("work directory " + config.work_dir + " must not be the upper directory");
   if (upper.st_dev != work.st_dev)
     throw UserError("work directory " + config.work_dir +
                     " is not on the file system of upper directory " + config.upper_dir);

@@ -13,6 +13,9 @@
 #include <random>
 #include <thread>
 
+#include "fuse/metacopy.h"
+#include "fuse/mount_lock.h"
+#include "fuse/serve.h"
 #include "layers/image.h"
 #include "layers/new_image.h"
 #include "util/error.h"
@@ -248,6 +251,12 @@ void remove_container(const Container& container, bool force) {
                       "remove");
     kill_container(container);
   }
+  if (std::optional<std::string> mountpoint = fuse::mounted_at(container.work_dir())) {
+    if (!force)
+      throw UserError("cannot remove container \"/" + container.name() + "\": it is mounted on " +
+                      *mountpoint + ": unmount it first or force remove");
+    fuse::unmount_union(*mountpoint);
+  }
   remove_tree(container.dir);
 }
 
@@ -257,6 +266,14 @@ std::vector<std::string> container_lower_dirs(const Store& store, const Containe
   std::vector<std::string> lowers = {container.init_dir()};
   for (auto& dir : layer_dirs_top_first(store, image)) lowers.push_back(std::move(dir));
   return lowers;
+}
+
+std::vector<std::string> container_layers_read_only(const Store& store,
+                                                    const Container& container) {
+  std::vector<std::string> layers = container_lower_dirs(store, container);
+  fuse::complete_metacopies(container.upper_dir(), layers);
+  layers.insert(layers.begin(), container.upper_dir());
+  return layers;
 }
 
 }  // namespace layerfs::sandbox

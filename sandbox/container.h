@@ -68,5 +68,9 @@ void remove_container(const Container& container, bool force);
 
 // The union a container is mounted from: init/ and the image's layers, top first.
 std::vector<std::string> container_lower_dirs(const Store& store, const Container& container);
+// The container's whole file system as read-only layers, top first: its upper directory, then
+// container_lower_dirs. The upper's metacopy files get their data first, as a lower layer must
+// hold its data itself (fuse/metacopy.h).
+std::vector<std::string> container_layers_read_only(const Store& store, const Container& container);
 
 }  // namespace layerfs::sandbox

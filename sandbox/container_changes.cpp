@@ -120,11 +120,7 @@ void export_container(const Store& store, const Container& container, int fd) {
   StagingDir mountpoint(store.tmp_dir(), "export-");
   fuse::UnionConfig config;
   // Read-only: the upper directory is simply the top lower layer (it is an OCI layer).
-  config.lower_dirs = {container.upper_dir()};
-  for (auto& dir : container_lower_dirs(store, container)) config.lower_dirs.push_back(dir);
-  // As a lower layer the upper must hold its data itself (metacopy.h).
-  fuse::complete_metacopies(container.upper_dir(),
-                            {config.lower_dirs.begin() + 1, config.lower_dirs.end()});
+  config.lower_dirs = container_layers_read_only(store, container);
   config.for_archiving = true;
   // Mounted in a user namespace where we are root: the image's root-owned files (such as
   // /etc/shadow) are readable there, and owners are presented as the image has them.

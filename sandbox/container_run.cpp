@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "fuse/mount_lock.h"
 #include "layers/image.h"
 #include "layers/new_image.h"
 #include "sandbox/healthcheck.h"
@@ -326,6 +327,9 @@ Container create_container(const Store& store, const RunOptions& options) {
 int start_container(const Store& store, const std::string& id, bool detach) {
   Container c = load_container(store, id);
   if (supervisor_alive(c)) return 0;  // docker: starting a running container is a no-op
+  if (std::optional<std::string> mountpoint = fuse::mounted_at(c.work_dir()))
+    throw UserError("container " + c.name() + " is mounted on " + *mountpoint +
+                    ": unmount it before starting it");
   SandboxSpec spec = spec_for(store, c);
   // Ports left to us are chosen now, as docker does at each start, and shown while running.
   Json shown = Json::object();

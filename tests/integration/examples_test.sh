@@ -40,6 +40,25 @@ scenario() {
   expect_fail "$t umount of what is no longer mounted" "^Error: $mnt is not a mount point$" \
     l umount "$mnt"
 
+  # A container mounted by hand: one union at a time on its upper directory (a second mount,
+  # start and rm refuse; rm -f unmounts), and a read-only mount shows what it wrote.
+  local cid
+  cid=$(l mount hello "$mnt")
+  on_exit "fusermount3 -uz '$mnt'"
+  check "$t write into the mounted container" as_scenario_user sh -c "echo note >'$mnt/tmp/note'"
+  expect_fail "$t a second mount of it" "is mounted on $mnt already" l mount "$cid" "$mnt-missing"
+  expect_fail "$t start while mounted" "is mounted on $mnt: unmount it" l start "$cid"
+  expect_fail "$t rm while mounted" "it is mounted on $mnt: unmount it first" l rm "$cid"
+  check "$t umount the container" l umount "$mnt"
+  if check "$t mount it read-only" l mount --read-only "$cid" "$mnt"; then
+    expect_eq "$t the read-only mount shows what it wrote" \
+      "$(as_scenario_user cat "$mnt/tmp/note")" "note"
+    check "$t umount the read-only mount" l umount "$mnt"
+  fi
+  check "$t mount it again" l mount "$cid" "$mnt"
+  check "$t rm -f unmounts it" l rm -f "$cid"
+  check "$t nothing stays mounted" bash -c "! grep -q ' $mnt ' /proc/self/mounts"
+
   check "$t build examples/httpd" l build -q -t httpd-example "$examples/httpd"
   if [ "$who" = layerfs-nosubid ]; then
     # USER nobody needs an id the single-id mapping does not have: a clear refusal.

@@ -32,6 +32,7 @@ build_layers() {
   echo data >"$d/l2/hl1"; ln "$d/l2/hl1" "$d/l2/hl2"
   echo pair >"$d/l2/pair1"; ln "$d/l2/pair1" "$d/l2/pair2"
   echo setgid >"$d/l2/sgid"
+  echo spare >"$d/l2/spare"                                    # copied up by the last checks
   mkdir -p "$d/l2/nl/sub/deeper"; echo x >"$d/l2/nl/sub/f"      # a directory of one layer
   ln -s a "$d/l2/sym"
   # One file, four names in l2; l1 hides the directory of the fourth.
@@ -64,7 +65,7 @@ run_checks() {
   check "mount returns once the mount is live" mount_union "$d"
   on_exit "fusermount3 -uz '$m'"
   expect_eq "root listing" "$(cd "$m" && ls -A | sort | tr '\n' ' ')" \
-    "a chardev dir fopq held hl1 hl2 links nl only2 opq owned pair1 pair2 ren sgid sparse sym topq xopq "
+    "a chardev dir fopq held hl1 hl2 links nl only2 opq owned pair1 pair2 ren sgid spare sparse sym topq xopq "
   expect_eq "top layer wins" "$(cat "$m/a")" "l1a"
   check "OCI whiteout hides a lower file" test ! -e "$m/b"
   check "char 0/0 whiteout hides a lower file" test ! -e "$m/c"
@@ -205,6 +206,17 @@ EOF
   check "chattr +a is refused" bash -c "! chattr +a '$m/a' 2>/dev/null"
   check "chattr +d is set" chattr +d "$m/a"
   expect_match "lsattr shows it" "$(lsattr "$m/a" 2>&1)" "^[^ ]*d[^ ]* "
+
+  # One union at a time on an upper and work directory (fuse/mount_lock.h).
+  mkdir -p "$d/mnt2"
+  expect_fail "a second union on the same upper and work directories is refused" \
+    "is the upper or work directory of the union mounted on $m\$" timeout "$MNT_TIMEOUT" \
+    "$LAYERFS" mount -o "lowerdir=$d/l2,upperdir=$d/upper,workdir=$d/work" "$d/mnt2"
+  expect_fail "the work directory cannot be the upper directory" "must not be the upper" \
+    timeout "$MNT_TIMEOUT" "$LAYERFS" mount -o "lowerdir=$d/l2,upperdir=$d/l1,workdir=$d/l1" \
+    "$d/mnt2"
+  expect_eq "the first union still copies up" "$(echo more >>"$m/spare" && cat "$m/spare")" \
+    "$(printf 'spare\nmore')"
 
   # unmount, remount: changes persist and inode numbers are stable
   local ino_moved; ino_moved=$(stat -c %i "$m/moved")
