@@ -67,18 +67,23 @@ void check_mount_point(const std::string& target, const UnionConfig& config) {
   }
 }
 
-bool is_mount_point(const std::string& target) {
+std::optional<std::string> mount_type(const std::string& target) {
   const std::string wanted = without_trailing_slash(target);
   std::ifstream mountinfo("/proc/self/mountinfo");
+  std::optional<std::string> type;
   std::string line;
+  // Fields: id, parent id, device, root, mount point, options, optional fields, "-", type, ...
   while (std::getline(mountinfo, line)) {
     std::istringstream fields(line);
-    std::string id, parent, device, root, mount_point;
-    if (fields >> id >> parent >> device >> root >> mount_point &&
-        unescape_octal(mount_point) == wanted)
-      return true;
+    std::string id, parent, device, root, mount_point, field;
+    if (!(fields >> id >> parent >> device >> root >> mount_point) ||
+        unescape_octal(mount_point) != wanted)
+      continue;
+    while (fields >> field && field != "-") {
+    }
+    if (fields >> field) type = field;  // later lines are mounts stacked on earlier ones
   }
-  return false;
+  return type;
 }
 
 }  // namespace layerfs::fuse

@@ -1,6 +1,7 @@
 // What a union may be mounted on, and whether a directory is a mount point now.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "fuse/union_config.h"
@@ -13,8 +14,13 @@ namespace layerfs::fuse {
 // it would wait on itself for ever. The mount point may be a layer directory itself.
 void check_mount_point(const std::string& target, const UnionConfig& config);
 
-// Whether `target` (an absolute path) is where something is mounted in this mount namespace, read
+// The type of what is mounted on `target` (an absolute path) in this mount namespace, such as
+// "fuse.layerfs" (the topmost mount when several are stacked), or nullopt when nothing is. Read
 // from /proc/self/mountinfo without touching the mount (a dead FUSE mount answers ENOTCONN).
-bool is_mount_point(const std::string& target);
+std::optional<std::string> mount_type(const std::string& target);
+inline bool is_mount_point(const std::string& target) { return mount_type(target).has_value(); }
+
+// The type of a layerfs union mount.
+inline constexpr const char* kUnionMountType = "fuse.layerfs";
 
 }  // namespace layerfs::fuse

@@ -248,14 +248,18 @@ void unmount_union(const std::string& mountpoint) {
   // mountinfo holds the resolved path of a mount point named through a symlink. The daemon's lock
   // stays keyed by the path it was mounted with.
   std::string mounted = target;
-  if (!is_mount_point(mounted)) {
+  std::optional<std::string> type = mount_type(mounted);
+  if (!type) {
     try {
       mounted = real_path(target);
     } catch (const SysError&) {
     }
-    if (mounted == target || !is_mount_point(mounted))
-      throw UserError(mountpoint + " is not a mount point");
+    if (mounted != target) type = mount_type(mounted);
+    if (!type) throw UserError(mountpoint + " is not a mount point");
   }
+  // Another file system mounted there is not ours to unmount (as root, umount2 would).
+  if (*type != kUnionMountType)
+    throw UserError(mountpoint + " is not a layerfs mount (" + *type + " is mounted there)");
   if (::geteuid() == 0) {
     if (::umount2(mounted.c_str(), UMOUNT_NOFOLLOW) != 0) throw_errno("unmount " + mountpoint);
   } else if (int status = run_and_wait({"fusermount3", "-u", "--", mounted}); status != 0) {

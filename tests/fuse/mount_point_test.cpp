@@ -40,12 +40,12 @@ TEST_F(MountPointCheck, ALayerItselfOrADirectoryBesideIsAllowed) {
   EXPECT_NO_THROW(check_mount_point(root_, config_));
 }
 
-TEST(IsMountPoint, ReadsTheMountTable) {
+TEST(MountType, ReadsTheMountTable) {
   EXPECT_TRUE(is_mount_point("/"));
-  EXPECT_TRUE(is_mount_point("/proc"));
-  EXPECT_TRUE(is_mount_point("/proc/"));
+  EXPECT_EQ(mount_type("/proc"), "proc");
+  EXPECT_EQ(mount_type("/proc/"), "proc");
   EXPECT_FALSE(is_mount_point("/proc/self"));
-  EXPECT_FALSE(is_mount_point("/no/such/directory"));
+  EXPECT_EQ(mount_type("/no/such/directory"), std::nullopt);
 }
 
 }  // namespace

@@ -242,6 +242,13 @@ EOF
   check "nothing was mounted there" bash -c "! grep -q ' $d/l2/only2 ' /proc/self/mounts"
   expect_fail "umount of a directory that is not mounted" "^Error: $d/mnt is not a mount point$" \
     timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$d/mnt"
+  mkdir -p "$d/tmpfs"
+  if mount -t tmpfs tmpfs "$d/tmpfs"; then
+    on_exit "umount '$d/tmpfs'"
+    expect_fail "umount of another file system" "^Error: $d/tmpfs is not a layerfs mount \(tmpfs " \
+      timeout "$MNT_TIMEOUT" "$LAYERFS" umount "$d/tmpfs"
+    check "which stays mounted" grep -q " $d/tmpfs tmpfs " /proc/self/mounts
+  fi
 
   # read-only mount
   timeout "$MNT_TIMEOUT" "$LAYERFS" mount -o "lowerdir=$d/l1:$d/l2" "$d/mnt"
