@@ -1,11 +1,12 @@
 #include "fuse/mount_lock.h"
 
-#include <fcntl.h>
 #include <sys/file.h>
 
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
+#include "util/dir_lock.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -15,16 +16,6 @@ namespace {
 
 constexpr const char* kMountPointFile = "layerfs-mount-point";
 
-// The directory opened, and locked with `operation` unless another process holds the lock (then
-// an empty fd).
-UniqueFd lock_dir(const std::string& dir, int operation) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) throw_errno("open " + dir);
-  if (::flock(fd.get(), operation | LOCK_NB) == 0) return fd;
-  if (errno != EWOULDBLOCK) throw_errno("lock " + dir);
-  return UniqueFd();
-}
-
 std::string where_mounted(const std::string& work_dir) {
   std::optional<std::string> recorded = read_file_if_exists(work_dir + "/" + kMountPointFile);
   return recorded && !recorded->empty() ? *recorded : "another mount point";
@@ -32,25 +23,33 @@ std::string where_mounted(const std::string& work_dir) {
 
 }  // namespace
 
-WritableLayerLock::WritableLayerLock(const UnionConfig& config, const std::string& mountpoint) {
+MountLocks::MountLocks(const UnionConfig& config, const std::string& mountpoint) {
+  // Best effort: a lower directory the daemon cannot open for reading (mode 0711) or lock (a file
+  // system without flock) is served unlocked.
+  for (const std::string& dir : config.lower_dirs)
+    if (UniqueFd held = try_lock_dir(dir, LOCK_SH)) held_.push_back(std::move(held));
   if (config.upper_dir.empty()) return;
-  // A daemon whose union was just unmounted holds the locks until its process ends, a moment
+  // A daemon whose union was just unmounted holds its locks until its process ends, a moment
   // later; a program that unmounts by itself (containers/storage) may mount again at once.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  for (auto [dir, fd] : {std::pair{&config.upper_dir, &upper_}, {&config.work_dir, &work_}}) {
-    while (!(*fd = lock_dir(*dir, LOCK_EX)) && std::chrono::steady_clock::now() < deadline)
+  for (const std::string* dir : {&config.upper_dir, &config.work_dir}) {
+    UniqueFd held;
+    while (!(held = try_lock_dir(*dir, LOCK_EX)) && errno == EWOULDBLOCK &&
+           std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (!*fd)
+    if (!held && errno != EWOULDBLOCK) throw_errno("lock " + *dir);
+    if (!held)
       throw UserError("cannot mount on " + mountpoint + ": " + *dir +
                       " is the upper or work directory of the union mounted on " +
                       where_mounted(config.work_dir));
+    held_.push_back(std::move(held));
   }
   write_file_atomic(config.work_dir + "/" + kMountPointFile, mountpoint, 0600,
                     Durability::Unsynced);
 }
 
 std::optional<std::string> mounted_at(const std::string& work_dir) {
-  if (!is_directory(work_dir) || lock_dir(work_dir, LOCK_SH)) return std::nullopt;
+  if (try_lock_dir(work_dir, LOCK_SH) || errno != EWOULDBLOCK) return std::nullopt;
   return where_mounted(work_dir);
 }
 

@@ -172,8 +172,8 @@ int serve_union(const std::string& mountpoint, const UnionConfig& config,
   ::umask(0);
   raise_fd_limit();
   StopSignals signals;
-  validate_config(config);  // before the lock, which would take a work directory for the upper
-  WritableLayerLock layer_lock(config, mountpoint);
+  validate_config(config);  // before the locks, which would take a work directory for the upper
+  MountLocks locks(config, mountpoint);
   UnionFs fs(config);
   DaemonLock lock(mountpoint);
 

@@ -116,9 +116,13 @@ void validate_config(const UnionConfig& config) {
       throw UserError(std::string(role) + " " + dir + " is not a directory");
     return st;
   };
-  for (const auto& dir : config.lower_dirs) stat_dir(dir, "lower directory");
+  std::vector<struct stat> lowers;
+  for (const auto& dir : config.lower_dirs) lowers.push_back(stat_dir(dir, "lower directory"));
   if (config.upper_dir.empty()) return;
   struct stat upper = stat_dir(config.upper_dir, "upper directory");
+  for (const struct stat& lower : lowers)
+    if (lower.st_dev == upper.st_dev && lower.st_ino == upper.st_ino)
+      throw UserError("upper directory " + config.upper_dir + " is a lower directory too");
   if (config.work_dir.empty())
     throw UserError("upper directory " + config.upper_dir + " needs a work directory");
   struct stat work = stat_dir(config.work_dir, "work directory");

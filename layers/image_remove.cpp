@@ -1,8 +1,10 @@
 #include "layers/image_remove.h"
 
 #include <dirent.h>
+#include <sys/file.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -11,6 +13,7 @@
 #include "layers/image.h"
 #include "layers/image_list.h"
 #include "layers/reference.h"
+#include "util/dir_lock.h"
 #include "util/error.h"
 #include "util/humanize.h"
 
@@ -213,6 +216,11 @@ uint64_t collect_garbage(const Store& store, const ImageIndex& index) {
   uint64_t freed = 0;
   for (const auto& diff_id : store.list_layers()) {
     if (live_layers.count(diff_id)) continue;
+    // A layer that a union still stacks (that of an image deleted while mounted) stays until it
+    // is unmounted; a later collection frees it. The lock is held while the layer goes, so that no
+    // union starts on it meanwhile (fuse/mount_lock.h).
+    UniqueFd unused = try_lock_dir(store.layer_diff_path(diff_id), LOCK_EX);
+    if (!unused && errno == EWOULDBLOCK) continue;
     LayerInfo info = store.read_layer_info(diff_id);
     freed += info.size;
     store.remove_layer(diff_id);

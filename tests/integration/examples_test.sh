@@ -59,6 +59,21 @@ scenario() {
   check "$t rm -f unmounts it" l rm -f "$cid"
   check "$t nothing stays mounted" bash -c "! grep -q ' $mnt ' /proc/self/mounts"
 
+  # An image deleted while it is mounted keeps its layers until the union is unmounted.
+  l run --name "mk-$who" hello sh -c 'echo kept >/doomed' >/dev/null
+  check "$t commit an image of its own" l commit "mk-$who" doomed
+  l rm "mk-$who" >/dev/null
+  local layers
+  layers=$(ls "$SCENARIO_STORE/layers" | wc -l)
+  if check "$t mount it read-only" l mount --read-only doomed "$mnt"; then
+    check "$t rmi of the mounted image" l rmi doomed
+    expect_eq "$t its files stay readable" "$(as_scenario_user cat "$mnt/doomed")" "kept"
+    check "$t and its layer stays" test "$(ls "$SCENARIO_STORE/layers" | wc -l)" -eq "$layers"
+    check "$t umount it" l umount "$mnt"
+  fi
+  check "$t a prune after the unmount" l image prune -f
+  expect_eq "$t frees the layer" "$(ls "$SCENARIO_STORE/layers" | wc -l)" "$((layers - 1))"
+
   check "$t build examples/httpd" l build -q -t httpd-example "$examples/httpd"
   if [ "$who" = layerfs-nosubid ]; then
     # USER nobody needs an id the single-id mapping does not have: a clear refusal.
