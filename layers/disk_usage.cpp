@@ -60,7 +60,7 @@ DiskUsage disk_usage_report(const Store& store) {
     }
     ::closedir(dir);
   }
-  usage.cache_entries = static_cast<int>(cache_image_ids(store).size());
+  usage.cache_entries = static_cast<int>(cache_entries(store).size());
   return usage;
 }
 

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -57,21 +58,22 @@ void forget_image(ImageIndex& index, const std::string& image_id, RemovalReport&
   report.deleted.push_back(image_id);
 }
 
-std::vector<std::string> cache_image_ids(const Store& store) {
-  std::vector<std::string> ids;
+std::vector<CacheEntry> cache_entries(const Store& store) {
+  std::vector<CacheEntry> entries;
   DIR* d = ::opendir(store.cache_dir().c_str());
-  if (d == nullptr) return ids;
+  if (d == nullptr) return entries;
   while (struct dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name.size() < 6 || name.substr(name.size() - 5) != ".json") continue;
-    auto text = read_file_if_exists(store.cache_dir() + "/" + name);
+    std::string path = store.cache_dir() + "/" + name;
+    auto text = read_file_if_exists(path);
     if (!text) continue;
     auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_object() && j.contains("image") && j["image"].is_string())
-      ids.push_back(j["image"].get<std::string>());
+      entries.push_back({path, j["image"].get<std::string>()});
   }
   ::closedir(d);
-  return ids;
+  return entries;
 }
 
 void remove_image(const Store& store, ImageIndex& index, const std::string& text,
@@ -190,7 +192,14 @@ uint64_t collect_garbage(const Store& store, const ImageIndex& index) {
   std::vector<std::string> image_ids;
   for (const auto& [id, record] : index.images) image_ids.push_back(id);
   for (const auto& id : store.container_image_ids()) image_ids.push_back(id);
-  for (const auto& id : cache_image_ids(store)) image_ids.push_back(id);
+  // A cache entry serves a build only while its image is in the index (builder/build_cache.h):
+  // one whose image was deleted keeps nothing alive, and goes.
+  for (const CacheEntry& entry : cache_entries(store)) {
+    if (index.images.count(entry.image_id))
+      image_ids.push_back(entry.image_id);
+    else
+      ::unlink(entry.path.c_str());
+  }
   for (const auto& id : image_ids) {
     auto record = index.images.find(id);
     live_blobs.insert(id);

@@ -43,7 +43,11 @@ uint64_t collect_garbage(const Store& store, const ImageIndex& index);
 // Removes one image record (no checks) and reports it.
 void forget_image(ImageIndex& index, const std::string& image_id, RemovalReport& report);
 
-// Image IDs referenced by the build cache (cache/*.json "image").
-std::vector<std::string> cache_image_ids(const Store& store);
+// The build cache's entries: each cache/<key>.json file and the image ID it names ("image").
+struct CacheEntry {
+  std::string path;
+  std::string image_id;
+};
+std::vector<CacheEntry> cache_entries(const Store& store);
 
 }  // namespace layerfs

@@ -85,6 +85,12 @@ expect_fail "missing source names file:line" 'Dockerfile.bad:2: "missing": not f
 printf 'FROM busybox\nENV PATH\n' | expect_fail "malformed Dockerfile from stdin" '^Error: -:2: ENV must have two arguments' lf build -f - "$ctx"
 expect_fail "unknown target" 'target stage "nope" could not be found' lf build --target nope "$ctx"
 
+# With every image gone, no layer is left: the cache entries of deleted images keep nothing.
+check "prune every image" lf image prune -a -f
+expect_eq "no image is left" "$(lf images -a -q | wc -l)" "0"
+expect_eq "no layer is left" "$(ls "$LAYERFS_ROOT/layers" | wc -l)" "0"
+expect_match "nor any build cache entry" "$(lf system df)" $'Build Cache +0 '
+
 # The same again as an ordinary user (rootless: owners recorded in override_stat).
 if [ "$(id -u)" -eq 0 ] && [ -z "${BUILD_TEST_NESTED:-}" ] && user=$(unprivileged_user); then
   out=$(as_user "$user" env BUILD_TEST_NESTED=1 LAYERFS="$LAYERFS" LAYERFS_SOURCE="$LAYERFS_SOURCE" \
