@@ -292,6 +292,25 @@ class Builder {
     state.image_id = id;
   }
 
+  // A RUN step's command may run for long: other writers (run, tag, pull, another build) go on
+  // meanwhile. The images this build stands on are held against rmi and prune, and the layers of
+  // the step's union are locked by its daemon (fuse/mount_lock.h); the index is read again after.
+  int run_unlocked(const sandbox::SandboxSpec& spec) {
+    std::vector<std::string> standing_on;
+    for (const StageState& state : states_)
+      for (const std::string* id : {&state.image_id, &state.base_image_id})
+        if (!id->empty()) standing_on.push_back(*id);
+    int status;
+    {
+      ImageHold hold(store_, standing_on);
+      lock_.reset();
+      status = sandbox::run_in_sandbox(spec);
+      lock_ = store_.lock_for_writing();
+    }
+    index_ = ImageIndex::load(store_);
+    return status;
+  }
+
   std::vector<std::string> layer_dirs(const StageState& state) const {
     std::vector<std::string> dirs;
     for (auto it = state.layers.rbegin(); it != state.layers.rend(); ++it)
@@ -509,7 +528,7 @@ class Builder {
           });
       spec.stdout_fd = spec.stderr_fd = output->write_fd();
     }
-    int status = sandbox::run_in_sandbox(spec);
+    int status = run_unlocked(spec);
     if (output) output->finish();
     if (status != 0) {
       std::string command;

@@ -31,6 +31,11 @@ bool used_by_container(const Store& store, const std::string& image_id) {
   return std::find(ids.begin(), ids.end(), image_id) != ids.end();
 }
 
+bool held_by_build(const Store& store, const std::string& image_id) {
+  auto ids = store.held_image_ids();
+  return std::find(ids.begin(), ids.end(), image_id) != ids.end();
+}
+
 void untag(ImageIndex& index, const std::string& canonical, RemovalReport& report) {
   index.tags.erase(canonical);
   report.untagged.push_back(familiar_name(canonical));
@@ -44,7 +49,7 @@ void delete_with_parents(const Store& store, ImageIndex& index, std::string imag
     forget_image(index, image_id, report);
     if (options.no_prune || parent.empty() || !index.images.count(parent)) break;
     if (!index.tags_of(parent).empty() || !index.children_of(parent).empty() ||
-        used_by_container(store, parent))
+        used_by_container(store, parent) || held_by_build(store, parent))
       break;
     image_id = parent;
   }
@@ -101,6 +106,9 @@ void remove_image(const Store& store, ImageIndex& index, const std::string& text
   if (!index.children_of(image_id).empty())
     throw UserError("conflict: unable to delete " + short_image +
                     " (cannot be forced) - image has dependent child images");
+  if (held_by_build(store, image_id))
+    throw UserError("conflict: unable to delete " + short_image +
+                    " (cannot be forced) - image is being used by a running build");
   if (used_by_container(store, image_id)) {
     if (!options.force) {
       std::string what = named_tag.empty() ? short_image : familiar_name(named_tag);
@@ -162,6 +170,7 @@ RemovalReport prune_images(const Store& store, const PruneOptions& options) {
   auto lock = store.lock_for_writing();
   ImageIndex index = ImageIndex::load(store);
   auto in_use = store.container_image_ids();
+  for (auto& id : store.held_image_ids()) in_use.push_back(std::move(id));
   RemovalReport report;
   for (bool removed = true; removed;) {
     removed = false;
@@ -192,6 +201,7 @@ uint64_t collect_garbage(const Store& store, const ImageIndex& index) {
   std::vector<std::string> image_ids;
   for (const auto& [id, record] : index.images) image_ids.push_back(id);
   for (const auto& id : store.container_image_ids()) image_ids.push_back(id);
+  for (const auto& id : store.held_image_ids()) image_ids.push_back(id);
   // A cache entry serves a build only while its image is in the index (builder/build_cache.h):
   // one whose image was deleted keeps nothing alive, and goes.
   for (const CacheEntry& entry : cache_entries(store)) {

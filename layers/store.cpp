@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "util/dir_lock.h"
 #include "util/error.h"
 #include "util/sha256.h"
 #include "util/unique_fd.h"
@@ -175,6 +176,35 @@ void Store::remove_layer(const std::string& diff_id) const {
   // Removing info.json first makes a half-removed layer invisible.
   ::unlink((path + "/info.json").c_str());
   remove_tree(path);
+}
+
+namespace {
+
+constexpr const char* kHoldPrefix = "hold-";
+constexpr const char* kHoldFile = "images.json";
+
+}  // namespace
+
+ImageHold::ImageHold(const Store& store, const std::vector<std::string>& image_ids)
+    : dir_(store.tmp_dir(), kHoldPrefix) {
+  write_file_atomic(dir_.path() + "/" + kHoldFile, nlohmann::json(image_ids).dump(), 0600,
+                    Durability::Unsynced);
+}
+
+std::vector<std::string> Store::held_image_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& name : directory_entries(tmp_dir())) {
+    if (name.rfind(kHoldPrefix, 0) != 0) continue;
+    std::string path = tmp_dir() + "/" + name;
+    // A hold whose lock can be taken belongs to a process that has ended.
+    if (try_lock_dir(path, LOCK_SH) || errno != EWOULDBLOCK) continue;
+    auto text = read_file_if_exists(path + "/" + kHoldFile);
+    auto j = nlohmann::json::parse(text.value_or(""), nullptr, false);
+    if (!j.is_array()) continue;
+    for (const auto& id : j)
+      if (id.is_string()) ids.push_back(id.get<std::string>());
+  }
+  return ids;
 }
 
 std::vector<std::string> Store::container_image_ids() const {

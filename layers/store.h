@@ -39,6 +39,20 @@ class StagingDir {
   int lock_fd_ = -1;
 };
 
+class Store;
+
+// Holds images against rmi, prune and garbage collection while it lives, as a container holds its
+// image: a build lets other writers in while a RUN step runs, and holds the images it stands on
+// meanwhile. Made under the writer lock; a StagingDir (tmp/hold-*/images.json), so it lasts no
+// longer than its process.
+class ImageHold {
+ public:
+  ImageHold(const Store& store, const std::vector<std::string>& image_ids);
+
+ private:
+  StagingDir dir_;
+};
+
 class Store {
  public:
   // Opens (and creates) the store at root.
@@ -84,6 +98,8 @@ class Store {
 
   // Images referenced by containers (containers/<id>/config.json "Image").
   std::vector<std::string> container_image_ids() const;
+  // Images held by live ImageHolds (builds in progress).
+  std::vector<std::string> held_image_ids() const;
 
  private:
   std::string root_;
