@@ -85,9 +85,10 @@ void remove_image(const Store& store, ImageIndex& index, const std::string& text
                   const RemoveOptions& options, RemovalReport& report) {
   std::string image_id = resolve_image(index, text);
   auto tags = index.tags_of(image_id);
-  // Did the user name a tag (untag) or the image itself (delete)?
+  // Did the user name a tag (untag) or the image itself (delete)? A name that exists comes
+  // before an ID prefix, as in resolve_image ("cafe" may be both).
   std::string named_tag;
-  if (!looks_like_id_prefix(text) || text.find(':') != std::string::npos) {
+  if (text.rfind("sha256:", 0) != 0) {
     try {
       Reference ref = parse_reference(text);
       if (ref.digest.empty() && index.tags.count(ref.canonical())) named_tag = ref.canonical();

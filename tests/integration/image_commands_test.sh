@@ -62,6 +62,9 @@ out=$(lf rmi 127.0.0.1:5000/team/busybox:v3)
 expect_eq "rmi of one of two names untags" "$out" "Untagged: 127.0.0.1:5000/team/busybox:v3"
 check "image still there" lf inspect busybox
 check "second name" lf tag busybox busybox:two
+check "a name that looks like an ID" lf tag busybox cafe
+expect_eq "rmi of it untags it, as a name comes before an ID prefix" "$(lf rmi cafe)" \
+  "Untagged: cafe:latest"
 expect_fail "rmi by ID with several names needs -f" 'must be forced.*multiple repositories' lf rmi "${id:7:12}"
 out=$(lf rmi -f "${id:7:12}")
 expect_match "rmi -f untags all and deletes" "$out" "Untagged: busybox:latest"$'\n'"Untagged: busybox:two"$'\n'"Deleted: $id"
