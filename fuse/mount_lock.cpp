@@ -49,7 +49,7 @@ MountLocks::MountLocks(const UnionConfig& config, const std::string& mountpoint)
 }
 
 std::optional<std::string> mounted_at(const std::string& work_dir) {
-  if (try_lock_dir(work_dir, LOCK_SH) || errno != EWOULDBLOCK) return std::nullopt;
+  if (!locked_by_another(work_dir, LOCK_SH)) return std::nullopt;
   return where_mounted(work_dir);
 }
 

@@ -197,7 +197,7 @@ std::vector<std::string> Store::held_image_ids() const {
     if (name.rfind(kHoldPrefix, 0) != 0) continue;
     std::string path = tmp_dir() + "/" + name;
     // A hold whose lock can be taken belongs to a process that has ended.
-    if (try_lock_dir(path, LOCK_SH) || errno != EWOULDBLOCK) continue;
+    if (!locked_by_another(path, LOCK_SH)) continue;
     auto text = read_file_if_exists(path + "/" + kHoldFile);
     auto j = nlohmann::json::parse(text.value_or(""), nullptr, false);
     if (!j.is_array()) continue;

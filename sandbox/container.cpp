@@ -1,7 +1,6 @@
 #include "sandbox/container.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -18,9 +17,9 @@
 #include "fuse/serve.h"
 #include "layers/image.h"
 #include "layers/new_image.h"
+#include "util/dir_lock.h"
 #include "util/error.h"
 #include "util/fs.h"
-#include "util/unique_fd.h"
 
 namespace layerfs::sandbox {
 
@@ -78,10 +77,7 @@ pid_t Container::init_pid() const {
 }
 
 bool supervisor_alive(const Container& container) {
-  UniqueFd fd(::open(container.lock_path().c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return false;
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return false;
-  return errno == EWOULDBLOCK;
+  return locked_by_another(container.lock_path(), LOCK_EX);
 }
 
 Container load_container(const Store& store, const std::string& id) {

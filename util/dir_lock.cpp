@@ -16,4 +16,11 @@ UniqueFd try_lock_dir(const std::string& dir, int operation) {
   return fd;
 }
 
+bool locked_by_another(const std::string& path, int operation) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  if (::flock(fd.get(), operation | LOCK_NB) == 0) return false;
+  return errno == EWOULDBLOCK;
+}
+
 }  // namespace layerfs
